@@ -1,0 +1,112 @@
+"""Checkpoints: one format for training state and shipped weights.
+
+A checkpoint is a ``torch.save`` dict loaded with ``weights_only=True``:
+
+``{"format": FORMAT, "version": 1, "arch": "cnn", "config": {...},
+   "state_dict": {...}, "meta": {...}, "train_state": {...} (optional)}``
+
+Writes are atomic (temporary file in the same folder, fsync, rename), so a
+process killed at any moment leaves the previous checkpoint intact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+
+from .models.base import JSCCModel
+from .models.registry import ARCHITECTURES, build_model
+
+FORMAT = "semcom-sdr/checkpoint"
+VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used, with a message naming the file and the problem."""
+
+
+def atomic_torch_save(obj, path: str | os.PathLike) -> None:
+    """``torch.save`` to ``path`` via a temporary file and ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            torch.save(obj, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_checkpoint(path, model: JSCCModel, state_dict=None, meta=None, train_state=None) -> None:
+    """Save ``model``'s architecture, config and ``state_dict`` (its own by default)."""
+    obj = {"format": FORMAT, "version": VERSION, "arch": model.arch, "config": model.config(),
+           "state_dict": state_dict if state_dict is not None else model.state_dict(),
+           "meta": dict(meta or {})}
+    if train_state is not None:
+        obj["train_state"] = train_state
+    atomic_torch_save(obj, path)
+
+
+def read_checkpoint(path) -> dict:
+    """Load and validate a checkpoint dict; raise :class:`CheckpointError` naming the problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint not found: {path}")
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise CheckpointError(f"corrupt or unreadable checkpoint {path}: {type(exc).__name__}: "
+                              f"{str(exc).splitlines()[0] if str(exc) else ''}") from exc
+    if not isinstance(obj, dict) or obj.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a semcom-sdr checkpoint")
+    if obj.get("version") != VERSION:
+        raise CheckpointError(f"{path} has checkpoint version {obj.get('version')}, this code reads {VERSION}")
+    if obj.get("arch") not in ARCHITECTURES:
+        raise CheckpointError(f"{path} names unknown architecture {obj.get('arch')!r}")
+    return obj
+
+
+def model_from_checkpoint(obj: dict, source: str = "checkpoint") -> JSCCModel:
+    """Rebuild a model from a checkpoint dict (as CompressAI's ``from_state_dict``)."""
+    try:
+        model = build_model(obj["arch"], **obj["config"])
+    except ValueError as exc:
+        raise CheckpointError(f"{source}: {exc}") from exc
+    load_state(model, obj["state_dict"], source)
+    return model.eval()
+
+
+def load_state(model: JSCCModel, state_dict: dict, source: str) -> None:
+    """Load weights, turning shape/key mismatches into one clear error."""
+    try:
+        model.load_state_dict(state_dict)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()
+        detail = " ".join(line.strip() for line in first[:3])
+        raise CheckpointError(f"{source} does not fit {model.arch} {model.config()}: {detail[:300]}") from exc
+
+
+def check_compatible(obj: dict, arch: str, config: dict, source: str) -> None:
+    """Raise if a checkpoint was made for another architecture or configuration."""
+    if obj["arch"] != arch:
+        raise CheckpointError(f"{source} holds a {obj['arch']!r} model, not {arch!r}")
+    diffs = {k: (obj["config"].get(k), v) for k, v in config.items() if obj["config"].get(k) != v}
+    if diffs:
+        text = ", ".join(f"{k}: checkpoint {a!r} vs requested {b!r}" for k, (a, b) in diffs.items())
+        raise CheckpointError(f"{source} was trained with another configuration ({text})")
+
+
+def sha256_file(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

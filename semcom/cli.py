@@ -1,0 +1,182 @@
+"""The ``semcom`` command line. Each command is a function of parsed arguments;
+``main(argv)`` returns the exit status, so tests call it directly.
+
+Errors a user can cause (bad paths, configs, checkpoints, images) print one
+line ``semcom: error: …`` and exit with status 2; ``SEMCOM_DEBUG=1`` shows the
+traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import warnings
+
+USER_ERRORS = (ValueError, TypeError, OSError, KeyError)
+
+
+def _snr_list(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"SNR list must be numbers separated by commas, got {text!r}")
+    if not values:
+        raise argparse.ArgumentTypeError("SNR list is empty")
+    return values
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def set_threads(threads: int | None) -> None:
+    """Set torch's intra-op threads from ``--threads`` or ``SEMCOM_THREADS``."""
+    import torch
+
+    threads = threads or (int(os.environ["SEMCOM_THREADS"]) if os.environ.get("SEMCOM_THREADS") else None)
+    if threads:
+        torch.set_num_threads(threads)
+
+
+def cmd_train(args) -> int:
+    from .training import TrainConfig, train
+
+    model_cfg = {"ratio": args.ratio}
+    for item in args.model_arg or []:
+        key, _, value = item.partition("=")
+        if not _ or not key:
+            raise ValueError(f"--model-arg must look like key=value, got {item!r}")
+        model_cfg[key] = json.loads(value) if value[:1] in "[{0123456789-" or value in ("true", "false") else value
+    cfg = TrainConfig(arch=args.arch, model=model_cfg, data=args.data, out=args.out, epochs=args.epochs,
+                      batch_size=args.batch_size, lr=args.lr, channel=args.channel, limit=args.limit,
+                      val_limit=args.val_limit, max_steps=args.max_steps, seed=args.seed,
+                      save_every_s=args.save_every)
+    result = train(cfg, resume=args.resume, progress=not args.quiet)
+    if result:
+        print(json.dumps(result))
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from .evaluation import evaluate, format_table
+    from .zoo import load_model
+
+    model = load_model(args.model)
+    _warn_snr_range(model, args.snr)
+    rows = evaluate(model, args.data, snrs_db=args.snr, channel=args.channel, limit=args.limit,
+                    batch_size=args.batch_size, progress=not args.quiet and not args.json)
+    print(json.dumps(rows) if args.json else format_table(rows))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    run_demo(models=args.models, snrs_db=args.snr, channel=args.channel, out=args.out, data=args.data)
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .zoo import export
+
+    entry = export(args.checkpoint, args.out, zoo_name=args.zoo_name)
+    print(json.dumps(entry))
+    return 0
+
+
+def cmd_zoo(args) -> int:
+    from .zoo import describe
+
+    print(describe())
+    return 0
+
+
+def _warn_snr_range(model, snrs) -> None:
+    lo, hi = model.snr_range_db
+    outside = [s for s in snrs if not lo <= s <= hi]
+    if outside:
+        warnings.warn(f"SNR {outside} dB outside the model's trained range {lo:g}..{hi:g} dB", stacklevel=2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="semcom", description="Semantic communication over a simulated or real radio.")
+    parser.add_argument("--threads", type=_positive_int, default=None,
+                        help="torch CPU threads (default: $SEMCOM_THREADS or torch's choice)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="train a deep-JSCC model (resumable; torchrun for DDP)")
+    p.add_argument("--arch", choices=("cnn", "vit"), default="cnn")
+    p.add_argument("--ratio", default="1/6", help="bandwidth ratio k/n, e.g. 1/6 or 1/12")
+    p.add_argument("--model-arg", action="append", metavar="KEY=VALUE",
+                   help="architecture argument, e.g. channels=96 (repeatable)")
+    p.add_argument("--data", default=None, help="cifar10.npz, cifar-10-batches-py/ or an image folder (default $SEMCOM_DATA)")
+    p.add_argument("--out", default="runs/cnn", help="run folder: checkpoint.pt, log.csv, log.png")
+    p.add_argument("--epochs", type=_positive_int, default=100)
+    p.add_argument("--batch-size", type=_positive_int, default=64)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--channel", default="awgn", help="awgn, rayleigh or rayleigh-est")
+    p.add_argument("--limit", type=_positive_int, default=None, help="use only the first N training images")
+    p.add_argument("--val-limit", type=_positive_int, default=1000)
+    p.add_argument("--max-steps", type=_positive_int, default=None, help="stop after this many optimizer steps")
+    p.add_argument("--save-every", type=float, default=300.0, help="seconds between mid-epoch checkpoints")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if it exists")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("eval", help="PSNR/SSIM per SNR of a model on a data set")
+    p.add_argument("--model", required=True, help="zoo name (cnn, vit) or a checkpoint path")
+    p.add_argument("--data", default=None, help="cifar10.npz (test split), cifar-10-batches-py/ or an image folder")
+    p.add_argument("--limit", type=_positive_int, default=None)
+    p.add_argument("--channel", default="awgn", help="awgn, rayleigh or rayleigh-est")
+    p.add_argument("--snr", type=_snr_list, default=[0.0, 5.0, 10.0, 15.0, 20.0], help="comma-separated SNRs in dB")
+    p.add_argument("--batch-size", type=_positive_int, default=250)
+    p.add_argument("--json", action="store_true", help="print one JSON array to stdout")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("demo", help="shipped models over a simulated link on bundled images")
+    p.add_argument("--models", default="cnn,vit", type=lambda s: [m for m in s.split(",") if m])
+    p.add_argument("--snr", type=_snr_list, default=[0.0, 5.0, 10.0, 15.0, 20.0])
+    p.add_argument("--channel", default="awgn", help="awgn, rayleigh or rayleigh-est")
+    p.add_argument("--data", default=None, help="images to send (default: the bundled samples)")
+    p.add_argument("--out", default="semcom_demo.png", help="side-by-side PNG to write")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("export", help="weights-only copy of a training checkpoint (EMA, float16)")
+    p.add_argument("--checkpoint", required=True, help="a training run's checkpoint.pt")
+    p.add_argument("--out", default="model.pt", help="file to write")
+    p.add_argument("--zoo-name", default=None, help="write into the package zoo under this name instead")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("zoo", help="list the shipped models")
+    p.set_defaults(func=cmd_zoo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    set_threads(args.threads)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("semcom: interrupted", file=sys.stderr)
+        return 130
+    except USER_ERRORS as exc:
+        if os.environ.get("SEMCOM_DEBUG"):
+            raise
+        print(f"semcom: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

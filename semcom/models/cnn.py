@@ -1,0 +1,80 @@
+"""CNN deep-JSCC (DeepJSCC family) with SNR-FiLM conditioning.
+
+The body uses only layers that hls4ml 1.3 converts: Conv2d, nearest Upsample +
+Conv2d, ReLU and Sigmoid, plus identity skips. SNR conditioning is a per-channel
+affine after each convolution (foldable into it at a fixed SNR); power
+normalisation lives outside the body in :class:`~semcom.models.base.JSCCModel`.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .base import JSCCModel
+from .layers import ConvFiLM, ResBlock
+
+
+class CNNEncoder(nn.Module):
+    """:input x: [B,3,H,W], H and W multiples of 4; snr_db [B].
+    :output: [B, reals_per_block, H/4, W/4], real."""
+
+    def __init__(self, out_ch: int, channels: int, num_res: int):
+        super().__init__()
+        self.down1 = ConvFiLM(3, channels, kernel=5, stride=2)
+        self.down2 = ConvFiLM(channels, channels, kernel=5, stride=2)
+        self.res = nn.ModuleList(ResBlock(channels) for _ in range(num_res))
+        self.head = nn.Conv2d(channels, out_ch, 3, padding=1)
+
+    def forward(self, x: torch.Tensor, snr_db: torch.Tensor) -> torch.Tensor:
+        h = self.down2(self.down1(x, snr_db), snr_db)
+        for block in self.res:
+            h = block(h, snr_db)
+        return self.head(h)
+
+
+class CNNDecoder(nn.Module):
+    """:input z: [B, reals_per_block, h, w], real; snr_db [B].
+    :output: [B,3,4h,4w] in [0,1]."""
+
+    def __init__(self, in_ch: int, channels: int, num_res: int):
+        super().__init__()
+        self.stem = ConvFiLM(in_ch, channels)
+        self.res = nn.ModuleList(ResBlock(channels) for _ in range(num_res))
+        self.up1 = ConvFiLM(channels, channels, upsample=True)
+        self.up2 = ConvFiLM(channels, channels // 2, upsample=True)
+        self.out = nn.Conv2d(channels // 2, 3, 3, padding=1)
+
+    def forward(self, z: torch.Tensor, snr_db: torch.Tensor) -> torch.Tensor:
+        h = self.stem(z, snr_db)
+        for block in self.res:
+            h = block(h, snr_db)
+        h = self.up2(self.up1(h, snr_db), snr_db)
+        return torch.sigmoid(self.out(h))
+
+
+class CNNJSCC(JSCCModel):
+    """Fully convolutional deep-JSCC: any H x W (padded to a multiple of 4)."""
+
+    arch = "cnn"
+    granularity = 4
+
+    def __init__(self, ratio="1/6", channels: int = 96, num_res: int = 2, snr_range_db=(0.0, 20.0)):
+        super().__init__(ratio=ratio, snr_range_db=snr_range_db)
+        if channels < 2 or channels % 2:
+            raise ValueError(f"channels must be an even number >= 2, got {channels}")
+        if num_res < 0:
+            raise ValueError(f"num_res must be >= 0, got {num_res}")
+        self.channels, self.num_res = channels, num_res
+        self.encoder = CNNEncoder(self.reals_per_block, channels, num_res)
+        self.decoder = CNNDecoder(self.reals_per_block, channels, num_res)
+
+    def extra_config(self) -> dict:
+        return {"channels": self.channels, "num_res": self.num_res}
+
+    def encode_latent(self, x, snr_db):
+        return self.encoder(x, snr_db).flatten(1)  # [B, r*h*w]: first half real, second imaginary
+
+    def decode_latent(self, z, snr_db, padded):
+        h, w = padded[0] // 4, padded[1] // 4
+        return self.decoder(z.view(z.shape[0], self.reals_per_block, h, w), snr_db)

@@ -1,0 +1,101 @@
+import csv
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from semcom.checkpoint import CheckpointError, read_checkpoint
+from semcom.training import TrainConfig, learning_rate, train
+
+TINY = {"ratio": "1/6", "channels": 16, "num_res": 0}
+
+
+def cfg(npz, out, **kw):
+    base = dict(arch="cnn", model=TINY, data=str(npz), out=str(out), epochs=3, batch_size=32,
+                lr=3e-3, warmup_steps=2, val_limit=16, save_every_s=3600)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def test_loss_falls(npz_data, tmp_path):
+    train(cfg(npz_data, tmp_path / "run"), progress=False)
+    with open(tmp_path / "run" / "log.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 3
+    losses = [float(r["train_loss"]) for r in rows]
+    assert losses[-1] < 0.7 * losses[0]
+    assert (tmp_path / "run" / "log.png").stat().st_size > 1000
+
+
+def test_resume_is_exact(npz_data, tmp_path):
+    """Stopping mid-epoch and resuming gives bit-identical weights to one uninterrupted run."""
+    train(cfg(npz_data, tmp_path / "full", epochs=2), progress=False)
+    train(cfg(npz_data, tmp_path / "cut", epochs=2, max_steps=5), progress=False)
+    state = read_checkpoint(tmp_path / "cut" / "checkpoint.pt")["train_state"]
+    assert (state["epoch"], state["batch"], state["step"]) == (0, 5, 5)
+    train(cfg(npz_data, tmp_path / "cut", epochs=2), resume=True, progress=False)
+    full = read_checkpoint(tmp_path / "full" / "checkpoint.pt")
+    cut = read_checkpoint(tmp_path / "cut" / "checkpoint.pt")
+    assert cut["train_state"]["step"] == full["train_state"]["step"] == 16
+    for key, value in full["state_dict"].items():
+        assert torch.equal(value, cut["state_dict"][key]), key
+    for key, value in full["train_state"]["model"].items():
+        assert torch.equal(value, cut["train_state"]["model"][key]), key
+
+
+def test_existing_run_needs_resume_and_matching_config(npz_data, tmp_path):
+    train(cfg(npz_data, tmp_path / "run", max_steps=1), progress=False)
+    with pytest.raises(CheckpointError, match="--resume"):
+        train(cfg(npz_data, tmp_path / "run"), progress=False)
+    with pytest.raises(CheckpointError, match="ratio"):
+        train(cfg(npz_data, tmp_path / "run", model={**TINY, "ratio": "1/12"}), resume=True, progress=False)
+    with pytest.raises(CheckpointError, match="'cnn' model, not 'vit'"):
+        train(cfg(npz_data, tmp_path / "run", arch="vit", model={"dim": 16, "depth": 1, "heads": 2}),
+              resume=True, progress=False)
+
+
+def test_train_on_image_folder_uses_random_crops(image_folder, tmp_path):
+    c = cfg(image_folder, tmp_path / "run", batch_size=2, epochs=1, limit=None, crop=32)
+    train(c, progress=False)
+    assert (tmp_path / "run" / "checkpoint.pt").exists()
+
+
+def test_schedule_warms_up_then_decays():
+    c = TrainConfig(lr=1e-3, min_lr=1e-5, warmup_steps=10)
+    assert learning_rate(c, 0, 100) == pytest.approx(1e-4)
+    assert learning_rate(c, 9, 100) == pytest.approx(1e-3)
+    assert learning_rate(c, 100, 100) == pytest.approx(1e-5)
+    assert learning_rate(c, 40, 100) > learning_rate(c, 60, 100)
+
+
+@pytest.mark.parametrize("kw,match", [({"epochs": 0}, "epochs"), ({"lr": 2.0}, "lr"),
+                                      ({"channel": "tdl"}, "channel"), ({"ema_decay": 1.0}, "ema_decay")])
+def test_bad_config_rejected(kw, match):
+    with pytest.raises(ValueError, match=match):
+        TrainConfig(**kw)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_ddp_two_cpu_processes_on_gloo(npz_data, tmp_path):
+    """torchrun with two CPU processes: gradients are all-reduced, rank 0 writes the checkpoint."""
+    out = tmp_path / "ddp"
+    env = dict(os.environ, GLOO_SOCKET_IFNAME="lo", OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nnodes", "1", "--nproc-per-node", "2",
+           "--master-addr", "127.0.0.1", "--master-port", str(_free_port()),
+           "-m", "semcom", "--threads", "1", "train", "--data", str(npz_data), "--out", str(out),
+           "--epochs", "1", "--batch-size", "16", "--val-limit", "8", "--max-steps", "4", "--quiet",
+           "--model-arg", "channels=8", "--model-arg", "num_res=0"]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    state = read_checkpoint(out / "checkpoint.pt")["train_state"]
+    assert state["world_size"] == 2 and state["step"] == 4
+    # each rank saw a different shard: 4 steps x 16 images x 2 ranks
+    assert read_checkpoint(out / "checkpoint.pt")["meta"]["images_seen"] == 128
