@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import warnings
 
@@ -59,7 +60,8 @@ def cmd_train(args) -> int:
                       batch_size=args.batch_size, lr=args.lr, channel=args.channel, limit=args.limit,
                       val_limit=args.val_limit, max_steps=args.max_steps, seed=args.seed,
                       save_every_s=args.save_every)
-    result = train(cfg, resume=args.resume, progress=not args.quiet)
+    command = "semcom " + shlex.join(args.argv)
+    result = train(cfg, resume=args.resume, progress=not args.quiet, command=command)
     if result:
         print(json.dumps(result))
     return 0
@@ -70,7 +72,7 @@ def cmd_eval(args) -> int:
     from .zoo import load_model
 
     model = load_model(args.model)
-    _warn_snr_range(model, args.snr)
+    model.warn_if_outside_snr_range(args.snr)
     rows = evaluate(model, args.data, snrs_db=args.snr, channel=args.channel, limit=args.limit,
                     batch_size=args.batch_size, progress=not args.quiet and not args.json)
     print(json.dumps(rows) if args.json else format_table(rows))
@@ -99,11 +101,8 @@ def cmd_zoo(args) -> int:
     return 0
 
 
-def _warn_snr_range(model, snrs) -> None:
-    lo, hi = model.snr_range_db
-    outside = [s for s in snrs if not lo <= s <= hi]
-    if outside:
-        warnings.warn(f"SNR {outside} dB outside the model's trained range {lo:g}..{hi:g} dB", stacklevel=2)
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"semcom: warning: {message}", file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -164,10 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.argv = argv
     set_threads(args.threads)
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return args.func(args)
     except KeyboardInterrupt:
         print("semcom: interrupted", file=sys.stderr)
         return 130

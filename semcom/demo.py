@@ -22,7 +22,7 @@ from .zoo import load_model
 
 def run_demo(models=("cnn", "vit"), snrs_db=(0, 5, 10, 15, 20), channel: str = "awgn",
              out: str = "semcom_demo.png", data=None, seed: int = 0, show_images: int = 4) -> dict:
-    """Run the demo; returns ``{model: {snr: mean PSNR}}``."""
+    """Run the demo; returns ``{model: {"ratio": k/n, snr: mean PSNR, …}}``."""
     images = load_images(data if data is not None else sample_images_dir(), "test")
     if not images.uniform:
         raise ValueError("demo images must all have one size; use `semcom eval` for mixed sizes")
@@ -33,7 +33,8 @@ def run_demo(models=("cnn", "vit"), snrs_db=(0, 5, 10, 15, 20), channel: str = "
     t0 = time.time()
     for name in models:
         model = load_model(name)
-        table[name] = {}
+        model.warn_if_outside_snr_range(snrs_db)
+        table[name] = {"ratio": str(model.ratio)}
         for snr in snrs_db:
             gen = torch.Generator().manual_seed(seed)
             x_hat = transmit(model, x, snr, ch, generator=gen)
@@ -49,12 +50,13 @@ def _print_table(table: dict, snrs_db, channel: str, n: int, seconds: float) -> 
     from rich.console import Console
     from rich.table import Table
 
-    t = Table(title=f"Mean PSNR (dB) of {n} bundled images over {channel.upper()}, ratio per model card")
+    t = Table(title=f"Mean PSNR (dB) over {n} images, {channel.upper()} channel")
     t.add_column("model")
+    t.add_column("k/n")
     for snr in snrs_db:
         t.add_column(f"{snr:g} dB", justify="right")
     for name, row in table.items():
-        t.add_row(name, *(f"{row[s]:.2f}" for s in snrs_db))
+        t.add_row(name, row["ratio"], *(f"{row[s]:.2f}" for s in snrs_db))
     console = Console()
     console.print(t)
     console.print(f"({seconds:.1f} s on {torch.get_num_threads()} CPU threads)")

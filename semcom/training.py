@@ -161,13 +161,16 @@ def validate(model: JSCCModel, images: ImageSet, device, snrs=VAL_SNRS_DB, batch
     return result
 
 
-def _append_log(path: Path, row: dict) -> None:
-    new = not path.exists()
-    with open(path, "a", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(row))
-        if new:
-            writer.writeheader()
-        writer.writerow(row)
+def write_log(path: Path, rows: list[dict]) -> None:
+    """Write the per-epoch history as CSV, atomically (it is derived from the checkpoint)."""
+    if not rows:
+        return
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(tmp, path)
 
 
 def plot_log(csv_path: Path, png_path: Path) -> None:
@@ -197,11 +200,11 @@ def plot_log(csv_path: Path, png_path: Path) -> None:
     plt.close(fig)
 
 
-def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict:
+def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, command: str | None = None) -> dict:
     """Run (or resume) training; returns the last validation result.
 
     Writes ``checkpoint.pt`` (full state, EMA weights as the model), ``log.csv``
-    and ``log.png`` under ``cfg.out``.
+    and ``log.png`` under ``cfg.out``; ``command`` (the CLI line) is recorded for model cards.
     """
     env = setup_distributed()
     out = Path(cfg.out)
@@ -214,6 +217,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     ema = EMA(model, cfg.ema_decay)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     epoch, batch_start, step, elapsed = 0, 0, 0, 0.0
+    history: list[dict] = []
 
     if ckpt_path.exists() and not resume:
         raise CheckpointError(f"{ckpt_path} exists: pass --resume to continue it, or choose another --out")
@@ -227,6 +231,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         load_state(model, state["model"], str(ckpt_path))
         optimizer.load_state_dict(state["optimizer"])
         epoch, batch_start, step, elapsed = state["epoch"], state["batch"], state["step"], state["elapsed_s"]
+        history = list(state.get("history", []))
         if env.main:
             print(f"resuming {ckpt_path}: epoch {epoch}, batch {batch_start}, step {step}", file=sys.stderr)
 
@@ -245,11 +250,14 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         if env.main:
             state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": next_epoch,
                      "batch": next_batch, "step": step, "elapsed_s": elapsed + time.time() - t0,
-                     "train_config": asdict(cfg), "world_size": env.world}
+                     "train_config": asdict(cfg), "world_size": env.world,
+                     "command": command,
+                     "hardware": hardware, "history": history}
             meta = {"epochs_done": next_epoch + next_batch / steps_per_epoch, "images_seen": step * cfg.batch_size * env.world,
                     "train_channel": cfg.channel, "snr_range_db": [lo, hi]}
             save_checkpoint(ckpt_path, model, state_dict=ema.model.state_dict(), meta=meta, train_state=state)
 
+    hardware = hardware_summary(env.device)
     t0 = time.time()
     last_save = t0
     result: dict = {}
@@ -280,7 +288,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
             done = b + 1
             losses.append(loss.item())
             if hasattr(bar, "set_postfix") and step % 20 == 0:
-                bar.set_postfix(loss=f"{np.mean(losses[-50:]):.5f}", lr=f"{optimizer.param_groups[0]['lr']:.2e}")
+                bar.set_postfix(loss=f"{np.mean(losses[-50:]):.5f}", lr=f"{optimizer.param_groups[0]['lr']:.2e}",
+                                refresh=False)
             if time.time() - last_save > cfg.save_every_s:
                 save(epoch, done)
                 last_save = time.time()
@@ -293,10 +302,12 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
             result = {"epoch": next_epoch, "step": step, "train_loss": float(np.mean(losses)) if losses else float("nan"),
                       **{f"val_psnr_{s:g}db": round(v, 3) for s, v in val.items()},
                       "lr": optimizer.param_groups[0]["lr"], "elapsed_s": round(elapsed + time.time() - t0, 1)}
+            if finished_epoch:
+                history.append(result)
             save(next_epoch, next_batch)
             last_save = time.time()
-            if finished_epoch:
-                _append_log(out / LOG, result)
+            if history:
+                write_log(out / LOG, history)
                 plot_log(out / LOG, out / "log.png")
             print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in result.items()),
                   file=sys.stderr)
@@ -304,6 +315,19 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     if env.world > 1:
         dist.barrier()
     return result
+
+
+def hardware_summary(device: torch.device) -> str:
+    """What this process trains on, for model cards."""
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)} (CUDA)"
+    model = "CPU"
+    try:
+        with open("/proc/cpuinfo") as fh:
+            model = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), model)
+    except OSError:
+        pass
+    return f"{model}, {torch.get_num_threads()} torch thread(s) of {os.cpu_count()} cores"
 
 
 def _progress(iterable, desc: str, enabled: bool, interactive: bool):

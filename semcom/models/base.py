@@ -14,6 +14,7 @@ the model's granularity and cropped back after decoding.
 
 from __future__ import annotations
 
+import warnings
 from fractions import Fraction
 
 import torch
@@ -89,6 +90,13 @@ class JSCCModel(nn.Module):
 
     def extra_config(self) -> dict:
         return {}
+
+    def warn_if_outside_snr_range(self, snrs_db) -> None:
+        """Warn (once per call) about SNRs the model was not trained for."""
+        lo, hi = self.snr_range_db
+        outside = [float(s) for s in snrs_db if not lo <= float(s) <= hi]
+        if outside:
+            warnings.warn(f"SNR {outside} dB outside the model's trained range {lo:g}..{hi:g} dB", stacklevel=3)
 
     def padded_size(self, height: int, width: int) -> tuple[int, int]:
         g = self.granularity

@@ -73,7 +73,8 @@ def export(checkpoint: str, out: str, zoo_name: str | None = None, card: str | N
     state = obj.get("train_state") or {}
     meta = dict(obj.get("meta", {}))
     meta.update({"source": Path(checkpoint).name, "train_config": state.get("train_config"),
-                 "train_elapsed_s": state.get("elapsed_s"), "world_size": state.get("world_size")})
+                 "train_elapsed_s": state.get("elapsed_s"), "world_size": state.get("world_size"),
+                 "command": state.get("command"), "hardware": state.get("hardware")})
     target = zoo_dir() / "weights" / f"{zoo_name}.pt" if zoo_name else Path(out)
     half = {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}
     save_checkpoint(target, model, state_dict=half, meta=meta)

@@ -41,8 +41,10 @@ def test_eval_is_repeatable(ckpt, npz_data, capsys):
 
 
 def test_eval_warns_outside_trained_snr_range(ckpt, npz_data, capsys):
-    with pytest.warns(UserWarning, match="outside the model's trained range"):
-        main(["eval", "--model", str(ckpt), "--data", str(npz_data), "--limit", "2", "--snr", "30", "--json"])
+    assert main(["eval", "--model", str(ckpt), "--data", str(npz_data), "--limit", "2", "--snr", "30", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.strip() == "semcom: warning: SNR [30.0] dB outside the model's trained range 0..20 dB"
+    assert json.loads(captured.out)[0]["snr_db"] == 30.0
 
 
 @pytest.mark.parametrize("args,match", [

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Create (or update) a virtual environment with semcom-sdr installed in it.
+#   bash scripts/setup.sh            # runtime only, in .venv
+#   bash scripts/setup.sh --dev      # plus test tools
+# VENV=path and PYTHON=python3.x override the defaults.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+extras=""
+[ "${1:-}" = "--dev" ] && extras="[dev]"
+
+[ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+pip_install() { "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$@"; }
+# torch first, pinned: an open range would pull a multi-GB CUDA build.
+pip_install "torch==2.13.0"
+pip_install -e ".${extras}"
+echo "semcom-sdr installed in $VENV ($("$VENV/bin/python" -c 'import torch, numpy; print("torch", torch.__version__, "numpy", numpy.__version__)'))"
