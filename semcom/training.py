@@ -213,7 +213,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, command
     val_set = load_images(cfg.data, "test").subset(cfg.val_limit)
 
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank and every run
-    model = build_model(cfg.arch, **cfg.model).to(env.device)
+    # channels_last: oneDNN convolutions on CPU ran 10-30% faster per step (measured on this CI's cores)
+    model = build_model(cfg.arch, **cfg.model).to(env.device, memory_format=torch.channels_last)
     ema = EMA(model, cfg.ema_decay)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     epoch, batch_start, step, elapsed = 0, 0, 0, 0.0
@@ -274,7 +275,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, command
             rng = np.random.default_rng([cfg.seed, step, env.rank])
             first = (b * env.world + env.rank) * cfg.batch_size
             x = augment(to_tensor(_batch(train_set, np.sort(perm[first:first + cfg.batch_size]), cfg.crop, rng),
-                                  env.device), gen)
+                                  env.device), gen).contiguous(memory_format=torch.channels_last)
             snr = (lo + (hi - lo) * torch.rand(x.shape[0], generator=gen)).to(env.device)
             torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
             for group in optimizer.param_groups:

@@ -1,0 +1,133 @@
+"""Pilot-based channel estimation on the resource grid.
+
+Both estimators start from least-squares (LS) estimates at each stream's pilot
+REs, ``h_ls = y / p``, whose error variance is ``N0 / |p|^2``, and spread them
+to every used RE with two linear maps: across subcarriers (linear
+interpolation for LS, a Wiener filter for LMMSE) and across OFDM symbols
+(linear interpolation, held constant beyond the first and last pilot symbol).
+Each returns the estimate and its per-RE error variance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from .resource_grid import ResourceGrid
+
+
+def linear_interpolation_matrix(known: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Weights W [len(wanted), len(known)] with ``W @ f(known) = interp(wanted)``.
+
+    Linear between known points, constant beyond the ends (as ``np.interp``).
+    """
+    known = np.asarray(known, dtype=float)
+    w = np.zeros((len(wanted), len(known)))
+    for i, x in enumerate(np.asarray(wanted, dtype=float)):
+        if x <= known[0]:
+            w[i, 0] = 1.0
+        elif x >= known[-1]:
+            w[i, -1] = 1.0
+        else:
+            j = np.searchsorted(known, x) - 1
+            frac = (x - known[j]) / (known[j + 1] - known[j])
+            w[i, j], w[i, j + 1] = 1.0 - frac, frac
+    return w
+
+
+def exponential_pdp_correlation(positions: np.ndarray, subcarrier_spacing_hz: float,
+                                rms_delay_spread_s: float) -> np.ndarray:
+    """Frequency correlation ``E[h_k h_l^*]`` of a channel with an exponential
+    power-delay profile: ``1 / (1 + j 2 pi tau_rms df (k - l))``."""
+    d = np.asarray(positions, dtype=float)[:, None] - np.asarray(positions, dtype=float)[None, :]
+    return 1.0 / (1.0 + 2j * np.pi * rms_delay_spread_s * subcarrier_spacing_hz * d)
+
+
+class _PilotEstimator(nn.Module):
+    """Shared LS step and time interpolation.
+
+    :input y: [batch, rx, T, N], complex: received grid.
+    :input n0: [batch] or scalar: noise variance per RE.
+    :output: (h_hat [batch, rx, streams, T, N], err_var [batch, streams, T, N]),
+        zero off the used subcarriers.
+    """
+
+    def __init__(self, grid: ResourceGrid):
+        super().__init__()
+        self.grid = grid
+        cfg = grid.cfg
+        used = cfg.used_subcarriers
+        self.register_buffer("used", torch.as_tensor(used, dtype=torch.long), persistent=False)
+        wt = linear_interpolation_matrix(grid.pilot_symbol_idx, np.arange(grid.num_ofdm_symbols))
+        self.register_buffer("w_time", torch.as_tensor(wt, dtype=torch.complex64), persistent=False)
+        self.register_buffer("w_time_power", torch.as_tensor((wt ** 2).sum(1), dtype=torch.float32), persistent=False)
+        cols = [grid.pilot_positions(s)[1] for s in range(cfg.num_streams)]
+        self.cols = cols
+        self.pilot_power = float(cfg.num_streams)
+
+    def frequency_filter(self, stream: int, n0: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(W [batch or 1, n_used, n_pilot], error-variance factor [batch or 1, n_used])."""
+        raise NotImplementedError
+
+    def forward(self, y: torch.Tensor, n0) -> tuple[torch.Tensor, torch.Tensor]:
+        g = self.grid
+        batch, rx = y.shape[0], y.shape[1]
+        n0 = torch.as_tensor(n0, dtype=torch.float32, device=y.device).expand(batch)
+        streams, t, n = g.shape
+        pilot_t = torch.as_tensor(g.pilot_symbol_idx, device=y.device)
+        y_p = y.index_select(2, pilot_t).index_select(3, self.used)  # [B, rx, P, n_used]
+        p = g.pilots.index_select(1, pilot_t).index_select(2, self.used)  # [streams, P, n_used]
+        h = torch.zeros(batch, rx, streams, t, n, dtype=y.dtype, device=y.device)
+        err = torch.zeros(batch, streams, t, n, dtype=torch.float32, device=y.device)
+        for s in range(streams):
+            cols = torch.as_tensor(self.cols[s], device=y.device)
+            h_ls = y_p.index_select(3, cols) / p[s].index_select(1, cols)  # [B, rx, P, n_pilot]
+            w_f, e_f = self.frequency_filter(s, n0)  # [B|1, n_used, n_pilot], [B|1, n_used]
+            h_f = torch.einsum("bun,brpn->brpu", w_f.to(y.dtype).expand(batch, -1, -1), h_ls)
+            h_full = torch.einsum("tp,brpu->brtu", self.w_time, h_f)  # [B, rx, T, n_used]
+            h[:, :, s, :, self.used] = h_full
+            err[:, s, :, self.used] = (self.w_time_power[None, :, None] * e_f.expand(batch, -1)[:, None, :])
+        return h, err
+
+
+class LSChannelEstimator(_PilotEstimator):
+    """LS at the pilots, linear interpolation in frequency and time."""
+
+    def __init__(self, grid: ResourceGrid):
+        super().__init__(grid)
+        n_used = grid.cfg.num_used_subcarriers
+        for s, cols in enumerate(self.cols):
+            w = linear_interpolation_matrix(cols, np.arange(n_used))
+            self.register_buffer(f"w_freq_{s}", torch.as_tensor(w, dtype=torch.complex64), persistent=False)
+            self.register_buffer(f"w_freq_power_{s}", torch.as_tensor((w ** 2).sum(1), dtype=torch.float32),
+                                 persistent=False)
+
+    def frequency_filter(self, stream, n0):
+        e = n0[:, None] / self.pilot_power * getattr(self, f"w_freq_power_{stream}")[None]
+        return getattr(self, f"w_freq_{stream}")[None], e
+
+
+class LMMSEChannelEstimator(_PilotEstimator):
+    """LS at the pilots, then a frequency-domain Wiener filter
+    ``W = R_hp (R_pp + N0/|p|^2 I)^-1`` built from an exponential power-delay
+    profile with rms delay spread ``rms_delay_spread_s``, then linear time
+    interpolation. Error variance: ``diag(R_hh - W R_ph)``."""
+
+    def __init__(self, grid: ResourceGrid, rms_delay_spread_s: float = 300e-9):
+        super().__init__(grid)
+        if rms_delay_spread_s < 0:
+            raise ValueError(f"rms_delay_spread_s must be >= 0, got {rms_delay_spread_s}")
+        n_used = grid.cfg.num_used_subcarriers
+        r = exponential_pdp_correlation(np.arange(n_used), grid.cfg.subcarrier_spacing_hz, rms_delay_spread_s)
+        self.register_buffer("r_full", torch.as_tensor(r, dtype=torch.complex64), persistent=False)
+
+    def frequency_filter(self, stream, n0):
+        cols = torch.as_tensor(self.cols[stream], device=self.r_full.device)
+        r_hp = self.r_full.index_select(1, cols)  # [n_used, n_pilot]
+        r_pp = r_hp.index_select(0, cols)  # [n_pilot, n_pilot]
+        eye = torch.eye(len(cols), dtype=r_pp.dtype, device=r_pp.device)
+        a = r_pp[None] + (n0 / self.pilot_power)[:, None, None].to(r_pp.dtype) * eye  # [B, n_pilot, n_pilot]
+        w = torch.linalg.solve(a, r_hp.mH[None].expand(a.shape[0], -1, -1)).mH  # [B, n_used, n_pilot]
+        err = (1.0 - torch.einsum("bun,nu->bu", w, r_hp.mH).real).clamp_min(0.0)
+        return w, err
