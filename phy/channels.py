@@ -19,10 +19,14 @@ class ChannelOutput:
 
     :param s_hat: [batch, k], complex: equalised symbols.
     :param snr_eff_db: [batch], real: post-equalisation SNR in dB.
+    :param noise_var: [batch, k] or None: per-symbol effective noise variance.
+    :param tx_signal: [batch, tx_ant, samples] or None: transmitted time signal (for PAPR).
     """
 
     s_hat: torch.Tensor
     snr_eff_db: torch.Tensor
+    noise_var: torch.Tensor | None = None
+    tx_signal: torch.Tensor | None = None
 
 
 def noise_variance(snr_db: torch.Tensor) -> torch.Tensor:

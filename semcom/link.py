@@ -1,0 +1,193 @@
+"""The end-to-end simulated MIMO-OFDM link, in the order of the signal chain:
+
+symbols -> resource-grid mapping (+ pilots, interleaver) -> precoding -> PAPR
+control -> OFDM modulation -> PA -> multipath channel + noise -> OFDM
+demodulation -> channel estimation -> equalisation -> demapping.
+
+:class:`OFDMLink` takes the place of a flat channel in ``JSCCModel.forward``:
+it maps unit-power symbols [B, k] and an SNR [B] to equalised symbols, their
+per-symbol noise variance and the effective SNR the decoder is told. Every
+step is differentiable, so models train through it.
+
+SNR is Es/N0 per resource element and receive antenna: the transmitter puts
+total power 1 on every used RE (summed over antennas), every tx-rx path has
+average power gain 1, and time-domain noise of variance N0 per sample becomes
+N0 per RE through the orthonormal DFT.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from phy.channels import ChannelOutput, complex_normal, noise_variance
+from phy.multipath import apply_fir, exponential_pdp_taps, flat_taps, frequency_response
+from phy.ofdm import OFDMConfig, OFDMDemodulator, OFDMModulator, ResourceGrid, ResourceGridDemapper, ResourceGridMapper
+from phy.ofdm.equalization import Equalizer
+from phy.ofdm.estimation import LMMSEChannelEstimator, LSChannelEstimator
+from phy.pa import make_pa
+from phy.papr import clip_and_filter
+
+SIONNA_CHANNELS = tuple(f"tdl-{m}" for m in "abcde") + tuple(f"cdl-{m}" for m in "abcde")
+TORCH_CHANNELS = ("awgn", "rayleigh", "multipath")
+PA_MODELS = ("none", "rapp", "saleh", "soft-limiter", "memory-polynomial")
+
+
+@dataclass(frozen=True)
+class LinkConfig:
+    """Everything between the encoder and the decoder.
+
+    :param ofdm: numerology and antennas.
+    :param channel: ``awgn`` (identity per antenna), ``rayleigh`` (flat, i.i.d.
+        per antenna pair and frame), ``multipath`` (torch-only exponential-PDP
+        Rayleigh taps), or Sionna's ``tdl-a``..``tdl-e`` / ``cdl-a``..``cdl-e``.
+    :param delay_spread_s: rms delay spread in s (multipath, TDL, CDL).
+    :param carrier_frequency_hz: carrier in Hz (Sionna models).
+    :param max_speed_mps: terminal speed in m/s (Sionna models; 0 = static).
+    :param pa: PA model (see ``phy.pa.make_pa``); ``ibo_db`` its input back-off in dB.
+    :param pa_smoothness: Rapp's p.
+    :param precoding: ``identity`` or ``svd`` (transmitter knows the channel).
+    :param estimator: ``ls``, ``lmmse`` or ``perfect`` (genie CSI).
+    :param equalizer: ``zf`` or ``lmmse``.
+    :param interleave: shuffle symbols across subcarriers, OFDM symbols and streams.
+    :param clip_ratio_db: clipping-and-filtering ratio to RMS in dB, or None for none.
+    """
+
+    ofdm: OFDMConfig = field(default_factory=OFDMConfig)
+    channel: str = "awgn"
+    delay_spread_s: float = 300e-9
+    carrier_frequency_hz: float = 2.0e9
+    max_speed_mps: float = 0.0
+    pa: str = "none"
+    ibo_db: float = 6.0
+    pa_smoothness: float = 3.0
+    precoding: str = "identity"
+    estimator: str = "ls"
+    equalizer: str = "lmmse"
+    interleave: bool = True
+    clip_ratio_db: float | None = None
+
+    def __post_init__(self):
+        choices = {"channel": TORCH_CHANNELS + SIONNA_CHANNELS, "pa": PA_MODELS,
+                   "precoding": ("identity", "svd"), "estimator": ("ls", "lmmse", "perfect"),
+                   "equalizer": ("zf", "lmmse")}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"LinkConfig.{name}={getattr(self, name)!r}; choose one of {', '.join(allowed)}")
+        if not -10.0 <= self.ibo_db <= 40.0:
+            raise ValueError(f"LinkConfig.ibo_db={self.ibo_db} must be in -10..40 dB")
+        if self.delay_spread_s < 0 or self.max_speed_mps < 0 or self.carrier_frequency_hz <= 0:
+            raise ValueError("LinkConfig: delay_spread_s and max_speed_mps must be >= 0, carrier_frequency_hz > 0")
+        if self.precoding == "svd" and self.channel.startswith(("tdl", "cdl")) and self.max_speed_mps > 0:
+            raise ValueError("LinkConfig.precoding='svd' needs a static channel (max_speed_mps=0)")
+
+
+class OFDMLink(nn.Module):
+    """A ``channel`` for ``JSCCModel.forward``: the whole simulated MIMO-OFDM link.
+
+    :input s: [batch, k], complex, unit average power.
+    :input snr_db: [batch], real.
+    :output: :class:`ChannelOutput` with ``s_hat`` [batch, k], ``snr_eff_db`` [batch],
+        ``noise_var`` [batch, k] and ``tx_signal`` [batch, tx_ant, samples].
+    """
+
+    def __init__(self, cfg: LinkConfig):
+        super().__init__()
+        self.cfg = cfg
+        o = cfg.ofdm
+        self.modulator = OFDMModulator(o.cp_length)
+        self.demodulator = OFDMDemodulator(o.fft_size, o.cp_length)
+        self.pa = make_pa(cfg.pa, cfg.ibo_db, **({"smoothness": cfg.pa_smoothness} if cfg.pa == "rapp" else {}))
+        self.equalizer = Equalizer(cfg.equalizer)
+        self._grids: dict[int, nn.ModuleDict] = {}
+        self._sionna = None
+
+    # -- per-frame-size blocks, built once per symbol count -------------------------
+    def blocks(self, num_symbols: int) -> nn.ModuleDict:
+        if num_symbols not in self._grids:
+            grid = ResourceGrid(self.cfg.ofdm, num_symbols, interleave=self.cfg.interleave)
+            est = {"ls": LSChannelEstimator, "perfect": LSChannelEstimator}.get(self.cfg.estimator)
+            estimator = est(grid) if est else LMMSEChannelEstimator(grid, self.cfg.delay_spread_s)
+            self._grids[num_symbols] = nn.ModuleDict({"grid": grid, "mapper": ResourceGridMapper(grid),
+                                                      "demapper": ResourceGridDemapper(grid),
+                                                      "estimator": estimator})
+        return self._grids[num_symbols]
+
+    def channel_taps(self, batch: int, num_samples: int, generator=None) -> tuple[torch.Tensor, int]:
+        """(taps [B, rx, tx, L] or [B, rx, tx, n + L - 1, L], delay offset l_min <= 0)."""
+        o, c = self.cfg.ofdm, self.cfg
+        if c.channel == "awgn":
+            return flat_taps("identity", batch, o.num_rx_ant, o.num_tx_ant), 0
+        if c.channel == "rayleigh":
+            return flat_taps("rayleigh", batch, o.num_rx_ant, o.num_tx_ant, generator), 0
+        if c.channel == "multipath":
+            rms = c.delay_spread_s * o.sample_rate_hz
+            num_taps = max(1, min(o.cp_length + 1, int(round(6 * rms)) + 1))
+            return exponential_pdp_taps(batch, o.num_rx_ant, o.num_tx_ant, num_taps, rms, generator), 0
+        if self._sionna is None:
+            from phy.sionna_channel import SionnaTimeChannel
+
+            self._sionna = SionnaTimeChannel(c.channel, o, delay_spread_s=c.delay_spread_s,
+                                             carrier_frequency_hz=c.carrier_frequency_hz,
+                                             max_speed_mps=c.max_speed_mps)
+        return self._sionna.taps(batch, num_samples), self._sionna.l_min
+
+    def forward(self, s: torch.Tensor, snr_db: torch.Tensor, generator: torch.Generator | None = None) -> ChannelOutput:
+        o, c = self.cfg.ofdm, self.cfg
+        b = self.blocks(s.shape[1])
+        batch = s.shape[0]
+        snr_db = torch.as_tensor(snr_db, dtype=torch.float32, device=s.device).expand(batch)
+        n0 = noise_variance(snr_db)  # [B]
+
+        x_streams = b["mapper"](s)  # [B, S, T, N]
+        num_samples = x_streams.shape[2] * o.symbol_length
+        taps, l_min = self.channel_taps(batch, num_samples, generator)
+        taps = taps.to(s.device)
+        h_freq = self.frequency_response(taps, l_min, x_streams.shape[2])  # [B, rx, tx, T, N]
+        w = self.precoder(h_freq)  # [B, T, N, tx, S]
+        x_grid = torch.einsum("btnas,bstn->batn", w, x_streams) / o.num_streams ** 0.5  # [B, tx, T, N]
+        if c.clip_ratio_db is not None:
+            x_grid = clip_and_filter(x_grid, o.fft_size, torch.as_tensor(o.used_subcarriers), c.clip_ratio_db)
+        x_time = self.pa(self.modulator(x_grid))  # [B, tx, samples]
+
+        y_time = apply_fir(x_time, taps)[..., -l_min: -l_min + num_samples]  # [B, rx, samples]
+        y_time = y_time + complex_normal(y_time.shape, n0[:, None, None], device=s.device, generator=generator)
+        y_grid = self.demodulator(y_time)  # [B, rx, T, N]
+
+        if c.estimator == "perfect":
+            h_eff = torch.einsum("bratn,btnas->brstn", h_freq, w) / o.num_streams ** 0.5
+            used = torch.as_tensor(o.used_subcarriers, device=s.device)
+            mask = torch.zeros(o.fft_size, dtype=torch.bool, device=s.device)
+            mask[used] = True
+            h_eff, err = h_eff * mask, None
+        else:
+            h_eff, err = b["estimator"](y_grid, n0)
+        x_hat, var = self.equalizer(y_grid, h_eff, n0, err)  # [B, S, T, N] each
+        s_hat = b["demapper"](x_hat)
+        noise_var = b["demapper"](var).clamp(1e-6, 1e3)
+        snr_eff_db = -10.0 * torch.log10(noise_var.mean(dim=1))
+        return ChannelOutput(s_hat=s_hat, snr_eff_db=snr_eff_db, noise_var=noise_var, tx_signal=x_time)
+
+    def frequency_response(self, taps: torch.Tensor, l_min: int, num_ofdm_symbols: int) -> torch.Tensor:
+        """Per-RE channel [B, rx, tx, T, N] (static taps; time-varying taps are read at each
+        OFDM symbol's first sample)."""
+        o = self.cfg.ofdm
+        if taps.dim() == 5:
+            starts = torch.arange(num_ofdm_symbols) * o.symbol_length + o.cp_length
+            taps_t = taps[:, :, :, starts]  # [B, rx, tx, T, L]
+            return frequency_response(taps_t, o.fft_size, delay_offset=-l_min)
+        h = frequency_response(taps, o.fft_size, delay_offset=-l_min)  # [B, rx, tx, N]
+        return h[:, :, :, None, :].expand(-1, -1, -1, num_ofdm_symbols, -1)
+
+    def precoder(self, h_freq: torch.Tensor) -> torch.Tensor:
+        """Precoding matrices W [B, T, N, tx, S], unit-norm columns."""
+        o = self.cfg.ofdm
+        batch, _, _, t, n = h_freq.shape
+        if self.cfg.precoding == "identity":
+            eye = torch.eye(o.num_tx_ant, o.num_streams, dtype=torch.complex64, device=h_freq.device)
+            return eye.expand(batch, t, n, -1, -1)
+        h = h_freq.permute(0, 3, 4, 1, 2)  # [B, T, N, rx, tx]
+        _, _, vh = torch.linalg.svd(h, full_matrices=False)
+        return vh.mH[..., : o.num_streams]
