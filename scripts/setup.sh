@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Create (or update) a virtual environment with semcom-sdr installed in it.
-#   bash scripts/setup.sh            # runtime only, in .venv
-#   bash scripts/setup.sh --dev      # plus test tools
-# VENV=path and PYTHON=python3.x override the defaults.
+#   bash scripts/setup.sh               # runtime only, in .venv
+#   bash scripts/setup.sh dev,sionna    # with extras (see pyproject.toml)
+# VENV=path and PYTHON=python3.x override the defaults; pip's own variables
+# (PIP_CONSTRAINT, ...) pass through.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
-extras=""
-[ "${1:-}" = "--dev" ] && extras="[dev]"
+extras=${1:+[$1]}
 
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 pip_install() { "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$@"; }

@@ -28,6 +28,13 @@ def _snr_list(text: str) -> list[float]:
     return values
 
 
+def _str_list(text: str) -> list[str]:
+    values = [v.strip() for v in text.split(",") if v.strip()]
+    if not values:
+        raise argparse.ArgumentTypeError("empty list")
+    return values
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -76,6 +83,26 @@ def cmd_eval(args) -> int:
     rows = evaluate(model, args.data, snrs_db=args.snr, channel=args.channel, limit=args.limit,
                     batch_size=args.batch_size, progress=not args.quiet and not args.json)
     print(json.dumps(rows) if args.json else format_table(rows))
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    from .sweep import run_sweep
+
+    rows = run_sweep(args.model, args.data, link=args.link, channels=args.channel, mimos=args.mimo, pas=args.pa,
+                     ibos=args.ibo, snrs=args.snr, limit=args.limit, out=args.out,
+                     progress=not args.json and not args.quiet,
+                     link_kwargs={"estimator": args.estimator, "equalizer": args.equalizer,
+                                  "precoding": args.precoding, "interleave": not args.no_interleave})
+    if args.json:
+        keys = ("snr_db", "psnr_db", "papr_db_1e-3", "scheme", "ssim", "link", "channel", "mimo", "pa", "ibo_db",
+                "n_images")
+        print(json.dumps([{k: r[k] for k in keys} for r in rows]))
+    else:
+        for r in rows:
+            print(f"{r['scheme']:>6s} {r['link']:4s} {r['channel']:9s} {r['mimo']} pa={r['pa']:<6s} "
+                  f"ibo={r['ibo_db']:4.1f} snr={r['snr_db']:5.1f}  PSNR {r['psnr_db']:6.2f} dB  "
+                  f"SSIM {r['ssim']:.4f}  PAPR(1e-3) {r['papr_db_1e-3']:5.2f} dB")
     return 0
 
 
@@ -141,6 +168,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON array to stdout")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("sweep", help="PSNR/PAPR sweeps over SNR, channel, MIMO, PA and IBO (CSV + PNG)")
+    p.add_argument("--model", type=_str_list, required=True, help="zoo names or checkpoints, comma-separated")
+    p.add_argument("--link", default="ofdm", help="ofdm (MIMO-OFDM PHY) or flat (symbol-wise channel)")
+    p.add_argument("--channel", type=_str_list, default=["awgn"],
+                   help="awgn, rayleigh, multipath, tdl-a..tdl-e, cdl-a..cdl-e (comma-separated)")
+    p.add_argument("--mimo", type=_str_list, default=["1x1"], help="tx x rx antennas, e.g. 1x1,2x2")
+    p.add_argument("--pa", type=_str_list, default=["none"], help="none, rapp, saleh, soft-limiter, memory-polynomial")
+    p.add_argument("--ibo", type=_snr_list, default=[6.0], help="PA input back-off(s) in dB")
+    p.add_argument("--snr", type=_snr_list, default=[0.0, 5.0, 10.0, 15.0, 20.0])
+    p.add_argument("--estimator", default="ls", help="ls, lmmse or perfect")
+    p.add_argument("--equalizer", default="lmmse", help="zf or lmmse")
+    p.add_argument("--precoding", default="identity", help="identity or svd")
+    p.add_argument("--no-interleave", action="store_true", help="map symbols in order (no shuffling)")
+    p.add_argument("--data", default=None)
+    p.add_argument("--limit", type=_positive_int, default=None)
+    p.add_argument("--out", default=None, help="CSV to append to (resumes from it); a PNG is drawn beside it")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("demo", help="shipped models over a simulated link on bundled images")
     p.add_argument("--models", default="cnn,vit", type=lambda s: [m for m in s.split(",") if m])

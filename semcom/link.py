@@ -90,7 +90,7 @@ class OFDMLink(nn.Module):
     :input s: [batch, k], complex, unit average power.
     :input snr_db: [batch], real.
     :output: :class:`ChannelOutput` with ``s_hat`` [batch, k], ``snr_eff_db`` [batch],
-        ``noise_var`` [batch, k] and ``tx_signal`` [batch, tx_ant, samples].
+        ``noise_var`` [batch, k] and ``tx_signal`` [batch, tx_ant, samples] (at the PA input).
     """
 
     def __init__(self, cfg: LinkConfig):
@@ -150,7 +150,8 @@ class OFDMLink(nn.Module):
         x_grid = torch.einsum("btnas,bstn->batn", w, x_streams) / o.num_streams ** 0.5  # [B, tx, T, N]
         if c.clip_ratio_db is not None:
             x_grid = clip_and_filter(x_grid, o.fft_size, torch.as_tensor(o.used_subcarriers), c.clip_ratio_db)
-        x_time = self.pa(self.modulator(x_grid))  # [B, tx, samples]
+        x_pa_in = self.modulator(x_grid)  # [B, tx, samples]
+        x_time = self.pa(x_pa_in)
 
         y_time = apply_fir(x_time, taps)[..., -l_min: -l_min + num_samples]  # [B, rx, samples]
         y_time = y_time + complex_normal(y_time.shape, n0[:, None, None], device=s.device, generator=generator)
@@ -168,7 +169,7 @@ class OFDMLink(nn.Module):
         s_hat = b["demapper"](x_hat)
         noise_var = b["demapper"](var).clamp(1e-6, 1e3)
         snr_eff_db = -10.0 * torch.log10(noise_var.mean(dim=1))
-        return ChannelOutput(s_hat=s_hat, snr_eff_db=snr_eff_db, noise_var=noise_var, tx_signal=x_time)
+        return ChannelOutput(s_hat=s_hat, snr_eff_db=snr_eff_db, noise_var=noise_var, tx_signal=x_pa_in)
 
     def frequency_response(self, taps: torch.Tensor, l_min: int, num_ofdm_symbols: int) -> torch.Tensor:
         """Per-RE channel [B, rx, tx, T, N] (static taps; time-varying taps are read at each

@@ -1,0 +1,192 @@
+"""PSNR sweeps of JSCC models over SNR, channel, MIMO configuration, PA and IBO.
+
+Each finished point is appended to a CSV at once, so an interrupted sweep
+resumes where it stopped (points already in the CSV are skipped); a PNG of
+PSNR against SNR is redrawn at the end.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import torch
+
+from phy.channels import make_channel
+from phy.ofdm import OFDMConfig, preset
+from phy.papr import papr_at_ccdf, papr_db
+
+from .data import ImageSet, iter_batches, load_images, to_tensor
+from .link import LinkConfig, OFDMLink
+from .metrics import psnr, ssim
+from .zoo import load_model
+
+FIELDS = ("scheme", "link", "channel", "mimo", "pa", "ibo_db", "snr_db", "psnr_db", "ssim", "papr_db_1e-3",
+          "n_images")
+PAPR_OVERSAMPLING = 4
+
+
+def parse_mimo(text: str) -> tuple[int, int]:
+    """``"2x2"`` -> (tx, rx)."""
+    try:
+        tx, rx = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"--mimo must look like 2x2 (tx x rx), got {text!r}") from None
+    if not (1 <= tx <= 8 and 1 <= rx <= 8):
+        raise ValueError(f"--mimo antenna counts must be 1..8, got {text!r}")
+    return tx, rx
+
+
+def ofdm_for(mimo: str, numerology: str = "seed") -> OFDMConfig:
+    """The seed (or wifi-64) numerology with ``mimo`` antennas and min(tx, rx) streams."""
+    tx, rx = parse_mimo(mimo)
+    base = preset("seed-siso" if numerology == "seed" else "wifi-64")
+    return replace(base, num_tx_ant=tx, num_rx_ant=rx, num_streams=min(tx, rx))
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    scheme: str
+    link: str
+    channel: str
+    mimo: str
+    pa: str
+    ibo_db: float
+    snr_db: float
+
+    def key(self) -> tuple:
+        return (self.scheme, self.link, self.channel, self.mimo, self.pa, f"{self.ibo_db:g}", f"{self.snr_db:g}")
+
+
+def points(models, link, channels, mimos, pas, ibos, snrs) -> list[SweepPoint]:
+    return [SweepPoint(m, link, c, mi, p, float(i), float(s))
+            for m, c, mi, p, i, s in itertools.product(models, channels, mimos, pas, ibos, snrs)]
+
+
+@torch.no_grad()
+def run_point(model, images: ImageSet, point: SweepPoint, link_kwargs: dict, batch_size: int = 100,
+              seed: int = 0) -> dict:
+    """PSNR, SSIM and PAPR (CCDF 1e-3, 4x oversampled) of one model at one point."""
+    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)  # Sionna draws from torch's global generator
+    if point.link == "flat":
+        channel = make_channel(point.channel)
+    else:
+        cfg = LinkConfig(ofdm=ofdm_for(point.mimo), channel=point.channel, pa=point.pa, ibo_db=point.ibo_db,
+                         **link_kwargs)
+        channel = OFDMLink(cfg)
+    p, q, paprs = [], [], []
+    for _, batch in iter_batches(images, batch_size):
+        x = to_tensor(batch)
+        snr = torch.full((x.shape[0],), point.snr_db)
+        s = model.encode(x, snr)
+        out = channel(s, snr, generator=gen)
+        x_hat = model.decode(out.s_hat, out.snr_eff_db, x.shape[2:])
+        p.append(psnr(x_hat, x))
+        q.append(ssim(x_hat, x))
+        if out.tx_signal is not None:
+            o = channel.cfg.ofdm
+            paprs.append(papr_db(out.tx_signal, o.symbol_length, o.cp_length, oversampling=PAPR_OVERSAMPLING))
+        else:  # single carrier: PAPR of each image's symbol block
+            power = s.abs().square()
+            paprs.append(10 * torch.log10(power.amax(-1) / power.mean(-1)))
+    return {**point.__dict__, "psnr_db": round(float(torch.cat(p).mean()), 4),
+            "ssim": round(float(torch.cat(q).mean()), 5),
+            "papr_db_1e-3": round(papr_at_ccdf(torch.cat([v.flatten() for v in paprs]), 1e-3), 3),
+            "n_images": len(images)}
+
+
+def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas=("none",), ibos=(6.0,),
+              snrs=(0, 5, 10, 15, 20), limit=None, out: str | None = None, progress: bool = False,
+              link_kwargs: dict | None = None) -> list[dict]:
+    """Run every combination; returns the rows (read back from ``out`` when given)."""
+    if link not in ("flat", "ofdm"):
+        raise ValueError(f"--link must be 'flat' or 'ofdm', got {link!r}")
+    for m in mimos:
+        parse_mimo(m)
+    if link == "flat" and any(m != "1x1" for m in mimos):
+        raise ValueError("the flat link is single-antenna: use --mimo 1x1 or --link ofdm")
+    images = (data if isinstance(data, ImageSet) else load_images(data, "test")).subset(limit)
+    todo = points(models, link, channels, mimos, pas, ibos, snrs)
+    done = _read_csv(Path(out)) if out else {}
+    loaded = {}
+    rows = []
+    bar = _bar(len(todo), progress)
+    for point in todo:
+        if point.key() in done:
+            rows.append(done[point.key()])
+        else:
+            if point.scheme not in loaded:
+                loaded[point.scheme] = load_model(point.scheme)
+                loaded[point.scheme].warn_if_outside_snr_range(snrs)
+            row = run_point(loaded[point.scheme], images, point, link_kwargs or {})
+            rows.append(row)
+            if out:
+                _append_csv(Path(out), row)
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    if out:
+        plot_sweep(rows, Path(out).with_suffix(".png"))
+    return rows
+
+
+def _read_csv(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    with open(path) as fh:
+        rows = list(csv.DictReader(fh))
+    out = {}
+    for r in rows:
+        for k in ("ibo_db", "snr_db", "psnr_db", "ssim", "papr_db_1e-3"):
+            r[k] = float(r[k])
+        r["n_images"] = int(r["n_images"])
+        out[SweepPoint(r["scheme"], r["link"], r["channel"], r["mimo"], r["pa"], r["ibo_db"], r["snr_db"]).key()] = r
+    return out
+
+
+def _append_csv(path: Path, row: dict) -> None:
+    new = not path.exists()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=FIELDS)
+        if new:
+            writer.writeheader()
+        writer.writerow({k: row[k] for k in FIELDS})
+        fh.flush()
+
+
+def plot_sweep(rows: list[dict], png: Path) -> None:
+    """PSNR against SNR, one line per scheme and configuration."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    groups: dict = {}
+    for r in rows:
+        label = f"{r['scheme']} {r['link']} {r['channel']} {r['mimo']} PA={r['pa']}" + \
+                (f" IBO={r['ibo_db']:g}dB" if r["pa"] != "none" else "")
+        groups.setdefault(label, []).append((r["snr_db"], r["psnr_db"]))
+    for label, pts in groups.items():
+        pts.sort()
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=label)
+    ax.set(xlabel="SNR (dB)", ylabel="PSNR (dB)", title="semcom sweep")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
+
+
+def _bar(total: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="sweep", unit="point", file=sys.stderr)

@@ -1,0 +1,47 @@
+import csv
+import json
+
+import pytest
+
+from semcom.cli import main
+from semcom.sweep import ofdm_for, parse_mimo
+
+
+def test_sweep_json_contract(npz_data, capsys):
+    assert main(["sweep", "--model", "cnn", "--link", "ofdm", "--channel", "awgn", "--mimo", "2x2", "--pa", "rapp",
+                 "--ibo", "3", "--snr", "0,20", "--data", str(npz_data), "--limit", "4", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 2
+    for r in rows:
+        assert {"snr_db", "psnr_db", "papr_db_1e-3", "scheme"} <= set(r) and r["scheme"] == "cnn"
+        assert 5 < r["psnr_db"] < 60 and 3 < r["papr_db_1e-3"] < 20
+    assert rows[1]["psnr_db"] > rows[0]["psnr_db"]
+
+
+def test_sweep_resumes_from_csv(npz_data, tmp_path, capsys):
+    out = tmp_path / "s.csv"
+    def args(snrs):
+        return ["sweep", "--model", "cnn", "--link", "flat", "--channel", "awgn", "--snr", snrs,
+                "--data", str(npz_data), "--limit", "4", "--out", str(out), "--quiet"]
+
+    assert main(args("5")) == 0
+    assert main(args("5,15")) == 0
+    with open(out) as fh:
+        rows = list(csv.DictReader(fh))
+    assert [float(r["snr_db"]) for r in rows] == [5.0, 15.0]  # 5 dB was not run twice
+    assert out.with_suffix(".png").stat().st_size > 5000
+
+
+def test_sweep_bad_arguments(npz_data, capsys):
+    for extra, match in ((["--mimo", "2by2"], "--mimo"), (["--link", "wire"], "--link"),
+                         (["--channel", "tdl-q"], "channel")):
+        assert main(["sweep", "--model", "cnn", "--data", str(npz_data), "--limit", "2", "--snr", "5"] + extra) == 2
+        assert match in capsys.readouterr().err
+
+
+def test_mimo_parsing():
+    assert parse_mimo("2x2") == (2, 2)
+    cfg = ofdm_for("2x1")
+    assert (cfg.num_tx_ant, cfg.num_rx_ant, cfg.num_streams) == (2, 1, 1)
+    with pytest.raises(ValueError):
+        parse_mimo("0x2")
