@@ -8,10 +8,31 @@ construction only.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 CODE_RATES = {"1/3": 1 / 3, "1/2": 1 / 2, "2/3": 2 / 3, "3/4": 3 / 4, "5/6": 5 / 6}
 MODULATIONS = {"qpsk": 2, "16qam": 4, "64qam": 6, "256qam": 8}
+
+
+class Scrambler:
+    """XOR with a fixed pseudo-random sequence (known to both ends) so that no bit
+    pattern (e.g. an all-zero codeword) maps every subcarrier to one QAM point.
+
+    :param length: bits per block; ``seed`` fixes the sequence.
+    """
+
+    def __init__(self, length: int, seed: int = 0x5EED):
+        rng = np.random.default_rng(seed)
+        self.sequence = torch.from_numpy(rng.integers(0, 2, length).astype(np.float32))
+
+    def scramble(self, bits: torch.Tensor) -> torch.Tensor:
+        """:input bits: [..., length] of 0/1. :output: same shape."""
+        return (bits + self.sequence.to(bits.device)) % 2
+
+    def descramble_llr(self, llr: torch.Tensor) -> torch.Tensor:
+        """LLRs of scrambled bits -> LLRs of the original bits (sign flipped where the sequence is 1)."""
+        return llr * (1.0 - 2.0 * self.sequence.to(llr.device))
 
 
 class LDPCQAM:
@@ -44,18 +65,22 @@ class LDPCQAM:
         self.decoder = LDPC5GDecoder(self.encoder, num_iter=num_iter, hard_out=True)
         self.mapper = Mapper("qam", self.bits_per_symbol)
         self.demapper = Demapper("app", "qam", self.bits_per_symbol)
+        self.scrambler = Scrambler(self.n)
 
     def modulate(self, bits: torch.Tensor) -> torch.Tensor:
         """:input bits: [B, k] of 0/1. :output: [B, num_symbols], complex64, unit power."""
         if bits.shape[-1] != self.k:
             raise ValueError(f"{self.name} takes {self.k} bits per codeword, got {bits.shape[-1]}")
-        return self.mapper(self.encoder(bits.float()))
+        return self.mapper(self.scrambler.scramble(self.encoder(bits.float())))
 
     def demodulate(self, s_hat: torch.Tensor, noise_var: torch.Tensor) -> torch.Tensor:
         """:input s_hat, noise_var: [B, num_symbols]. :output: hard bits [B, k], float 0/1."""
-        llr = self.demapper(s_hat, noise_var.to(torch.float32).clamp_min(1e-6))
-        return self.decoder(llr)
+        return self.decoder(self.llr(s_hat, noise_var))
+
+    def llr(self, s_hat: torch.Tensor, noise_var: torch.Tensor) -> torch.Tensor:
+        """Descrambled coded-bit LLRs (Sionna's sign: log p(1)/p(0)). :output: [B, n]."""
+        return self.scrambler.descramble_llr(self.demapper(s_hat, noise_var.to(torch.float32).clamp_min(1e-6)))
 
     def uncoded_bits(self, s_hat: torch.Tensor, noise_var: torch.Tensor) -> torch.Tensor:
         """Hard decisions on the coded bits before decoding (for raw BER). :output: [B, n]."""
-        return (self.demapper(s_hat, noise_var.to(torch.float32).clamp_min(1e-6)) > 0).float()
+        return (self.llr(s_hat, noise_var) > 0).float()

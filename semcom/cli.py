@@ -89,20 +89,22 @@ def cmd_eval(args) -> int:
 def cmd_sweep(args) -> int:
     from .sweep import run_sweep
 
-    rows = run_sweep(args.model, args.data, link=args.link, channels=args.channel, mimos=args.mimo, pas=args.pa,
+    rows = run_sweep(args.model, args.data, link=args.link, baselines=args.baseline, ratio=args.ratio, channels=args.channel, mimos=args.mimo, pas=args.pa,
                      ibos=args.ibo, snrs=args.snr, limit=args.limit, out=args.out,
                      progress=not args.json and not args.quiet,
                      link_kwargs={"estimator": args.estimator, "equalizer": args.equalizer,
                                   "precoding": args.precoding, "interleave": not args.no_interleave})
     if args.json:
-        keys = ("snr_db", "psnr_db", "papr_db_1e-3", "scheme", "ssim", "link", "channel", "mimo", "pa", "ibo_db",
-                "n_images")
-        print(json.dumps([{k: r[k] for k in keys} for r in rows]))
+        keys = ("snr_db", "psnr_db", "papr_db_1e-3", "scheme", "ssim", "ber", "bler", "link", "channel", "mimo",
+                "pa", "ibo_db", "n_images")
+        print(json.dumps([{k: (None if r[k] == "" else r[k]) for k in keys} for r in rows]))
     else:
         for r in rows:
-            print(f"{r['scheme']:>6s} {r['link']:4s} {r['channel']:9s} {r['mimo']} pa={r['pa']:<6s} "
+            papr = f"{r['papr_db_1e-3']:5.2f} dB" if r["papr_db_1e-3"] != "" else "  -  "
+            bler = f"  BLER {r['bler']:.3f}" if r["bler"] != "" else ""
+            print(f"{r['scheme']:>22s} {r['link']:4s} {r['channel']:9s} {r['mimo']} pa={r['pa']:<6s} "
                   f"ibo={r['ibo_db']:4.1f} snr={r['snr_db']:5.1f}  PSNR {r['psnr_db']:6.2f} dB  "
-                  f"SSIM {r['ssim']:.4f}  PAPR(1e-3) {r['papr_db_1e-3']:5.2f} dB")
+                  f"SSIM {r['ssim']:.4f}  PAPR(1e-3) {papr}{bler}")
     return 0
 
 
@@ -170,7 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("sweep", help="PSNR/PAPR sweeps over SNR, channel, MIMO, PA and IBO (CSV + PNG)")
-    p.add_argument("--model", type=_str_list, required=True, help="zoo names or checkpoints, comma-separated")
+    p.add_argument("--model", type=_str_list, default=[], help="zoo names or checkpoints, comma-separated")
+    p.add_argument("--baseline", type=_str_list, default=[],
+                   help="digital baselines: jpeg-ldpc, webp-ldpc (all MCS + best), jpeg+ldpc1/2-16qam, "
+                        "jpeg@capacity, raw-256qam")
+    p.add_argument("--ratio", default="1/6", help="channel-use budget of the baselines, k/n")
     p.add_argument("--link", default="ofdm", help="ofdm (MIMO-OFDM PHY) or flat (symbol-wise channel)")
     p.add_argument("--channel", type=_str_list, default=["awgn"],
                    help="awgn, rayleigh, multipath, tdl-a..tdl-e, cdl-a..cdl-e (comma-separated)")

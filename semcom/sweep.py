@@ -25,7 +25,7 @@ from .metrics import psnr, ssim
 from .zoo import load_model
 
 FIELDS = ("scheme", "link", "channel", "mimo", "pa", "ibo_db", "snr_db", "psnr_db", "ssim", "papr_db_1e-3",
-          "n_images")
+          "ber", "bler", "n_images")
 PAPR_OVERSAMPLING = 4
 
 
@@ -66,18 +66,25 @@ def points(models, link, channels, mimos, pas, ibos, snrs) -> list[SweepPoint]:
             for m, c, mi, p, i, s in itertools.product(models, channels, mimos, pas, ibos, snrs)]
 
 
+def make_link(point: SweepPoint, link_kwargs: dict):
+    if point.link == "flat":
+        return make_channel(point.channel)
+    return OFDMLink(LinkConfig(ofdm=ofdm_for(point.mimo), channel=point.channel, pa=point.pa, ibo_db=point.ibo_db,
+                               **link_kwargs))
+
+
+def _tx_papr(channel, tx_signal: torch.Tensor) -> torch.Tensor:
+    o = channel.cfg.ofdm
+    return papr_db(tx_signal, o.symbol_length, o.cp_length, oversampling=PAPR_OVERSAMPLING)
+
+
 @torch.no_grad()
 def run_point(model, images: ImageSet, point: SweepPoint, link_kwargs: dict, batch_size: int = 100,
               seed: int = 0) -> dict:
     """PSNR, SSIM and PAPR (CCDF 1e-3, 4x oversampled) of one model at one point."""
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # Sionna draws from torch's global generator
-    if point.link == "flat":
-        channel = make_channel(point.channel)
-    else:
-        cfg = LinkConfig(ofdm=ofdm_for(point.mimo), channel=point.channel, pa=point.pa, ibo_db=point.ibo_db,
-                         **link_kwargs)
-        channel = OFDMLink(cfg)
+    channel = make_link(point, link_kwargs)
     p, q, paprs = [], [], []
     for _, batch in iter_batches(images, batch_size):
         x = to_tensor(batch)
@@ -88,21 +95,76 @@ def run_point(model, images: ImageSet, point: SweepPoint, link_kwargs: dict, bat
         p.append(psnr(x_hat, x))
         q.append(ssim(x_hat, x))
         if out.tx_signal is not None:
-            o = channel.cfg.ofdm
-            paprs.append(papr_db(out.tx_signal, o.symbol_length, o.cp_length, oversampling=PAPR_OVERSAMPLING))
+            paprs.append(_tx_papr(channel, out.tx_signal))
         else:  # single carrier: PAPR of each image's symbol block
             power = s.abs().square()
             paprs.append(10 * torch.log10(power.amax(-1) / power.mean(-1)))
     return {**point.__dict__, "psnr_db": round(float(torch.cat(p).mean()), 4),
             "ssim": round(float(torch.cat(q).mean()), 5),
             "papr_db_1e-3": round(papr_at_ccdf(torch.cat([v.flatten() for v in paprs]), 1e-3), 3),
+            "ber": "", "bler": "", "n_images": len(images)}
+
+
+@torch.no_grad()
+def run_baseline_point(images: ImageSet, point: SweepPoint, link_kwargs: dict, ratio: str,
+                       batch_size: int = 100, seed: int = 0) -> dict:
+    """PSNR/SSIM, BER and frame-failure rate (BLER) of a digital baseline at one point."""
+    from .baseline import DigitalBaseline, codec_at_capacity, parse_scheme, raw_256qam
+    from .models.base import parse_ratio
+
+    if not images.uniform:
+        raise ValueError("baselines need images of one size")
+    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    h, w = images.images.shape[1:3]
+    num_symbols = int(parse_ratio(ratio) * 3 * h * w)
+    codec, rate, modulation = parse_scheme(point.scheme)
+    channel = make_link(point, link_kwargs) if not point.scheme.endswith("@capacity") else None
+    base = DigitalBaseline(codec, num_symbols, modulation, rate) if rate else None
+    p, q, paprs = [], [], []
+    failures = errors = bits = 0
+    for _, batch in iter_batches(images, batch_size):
+        if base is not None:
+            res = base.transmit(batch, point.snr_db, channel, generator=gen)
+        elif point.scheme == "raw-256qam":
+            res = raw_256qam(batch, point.snr_db, channel, generator=gen)
+        else:
+            res = codec_at_capacity(codec, batch, num_symbols, point.snr_db)
+        x, x_hat = to_tensor(batch), to_tensor(res.images)
+        p.append(psnr(x_hat, x).clamp_max(100.0))
+        q.append(ssim(x_hat, x))
+        failures, errors, bits = failures + res.failures, errors + res.bit_errors, bits + res.bits
+        if res.tx_signal is not None and point.link == "ofdm":
+            paprs.append(_tx_papr(channel, res.tx_signal))
+    return {**point.__dict__, "psnr_db": round(float(torch.cat(p).mean()), 4),
+            "ssim": round(float(torch.cat(q).mean()), 5),
+            "papr_db_1e-3": round(papr_at_ccdf(torch.cat([v.flatten() for v in paprs]), 1e-3), 3) if paprs else "",
+            "ber": round(errors / bits, 7) if bits else "", "bler": round(failures / len(images), 5),
             "n_images": len(images)}
+
+
+def best_envelope(rows: list[dict]) -> list[dict]:
+    """Per codec and configuration, the best MCS at each SNR, as scheme ``<codec>-ldpc(best)``."""
+    best: dict = {}
+    for r in rows:
+        if "+ldpc" not in r["scheme"]:
+            continue
+        key = (r["scheme"].split("+")[0], r["link"], r["channel"], r["mimo"], r["pa"], r["ibo_db"], r["snr_db"])
+        if key not in best or r["psnr_db"] > best[key]["psnr_db"]:
+            best[key] = r
+    return [{**r, "scheme": f"{k[0]}-ldpc(best)", "mcs": r["scheme"]} for k, r in best.items()]
 
 
 def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas=("none",), ibos=(6.0,),
               snrs=(0, 5, 10, 15, 20), limit=None, out: str | None = None, progress: bool = False,
-              link_kwargs: dict | None = None) -> list[dict]:
-    """Run every combination; returns the rows (read back from ``out`` when given)."""
+              link_kwargs: dict | None = None, baselines=(), ratio: str = "1/6") -> list[dict]:
+    """Run every combination of JSCC ``models`` and digital ``baselines``; returns the rows
+    (those already in ``out`` are read back, not rerun), plus best-MCS envelope rows."""
+    from .baseline import expand_baselines, parse_scheme
+
+    baselines = expand_baselines(baselines)
+    for b in baselines:
+        parse_scheme(b)
     if link not in ("flat", "ofdm"):
         raise ValueError(f"--link must be 'flat' or 'ofdm', got {link!r}")
     for m in mimos:
@@ -110,7 +172,7 @@ def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas
     if link == "flat" and any(m != "1x1" for m in mimos):
         raise ValueError("the flat link is single-antenna: use --mimo 1x1 or --link ofdm")
     images = (data if isinstance(data, ImageSet) else load_images(data, "test")).subset(limit)
-    todo = points(models, link, channels, mimos, pas, ibos, snrs)
+    todo = points(list(models) + baselines, link, channels, mimos, pas, ibos, snrs)
     done = _read_csv(Path(out)) if out else {}
     loaded = {}
     rows = []
@@ -118,6 +180,11 @@ def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas
     for point in todo:
         if point.key() in done:
             rows.append(done[point.key()])
+        elif point.scheme in baselines:
+            row = run_baseline_point(images, point, link_kwargs or {}, ratio)
+            rows.append(row)
+            if out:
+                _append_csv(Path(out), row)
         else:
             if point.scheme not in loaded:
                 loaded[point.scheme] = load_model(point.scheme)
@@ -130,8 +197,9 @@ def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas
             bar.update(1)
     if bar is not None:
         bar.close()
+    rows += best_envelope(rows)
     if out:
-        plot_sweep(rows, Path(out).with_suffix(".png"))
+        plot_sweep([r for r in rows if "+ldpc" not in r["scheme"]], Path(out).with_suffix(".png"))
     return rows
 
 
@@ -142,8 +210,8 @@ def _read_csv(path: Path) -> dict:
         rows = list(csv.DictReader(fh))
     out = {}
     for r in rows:
-        for k in ("ibo_db", "snr_db", "psnr_db", "ssim", "papr_db_1e-3"):
-            r[k] = float(r[k])
+        for k in ("ibo_db", "snr_db", "psnr_db", "ssim", "papr_db_1e-3", "ber", "bler"):
+            r[k] = float(r[k]) if r[k] != "" else ""
         r["n_images"] = int(r["n_images"])
         out[SweepPoint(r["scheme"], r["link"], r["channel"], r["mimo"], r["pa"], r["ibo_db"], r["snr_db"]).key()] = r
     return out

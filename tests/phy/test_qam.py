@@ -45,3 +45,15 @@ def test_uncoded_qam_ber_matches_closed_form_within_0p2_db(m):
 def test_bad_order():
     with pytest.raises(ValueError):
         qam_ber_awgn(10.0, 3)
+
+
+def test_scrambled_ldpc_qam_all_zero_codeword_is_not_one_point():
+    pytest.importorskip("sionna.phy")
+    from phy.digital import LDPCQAM
+
+    scheme = LDPCQAM(512, "16qam", "1/2")
+    s = scheme.modulate(torch.zeros(2, scheme.k))
+    points = torch.unique(torch.round(torch.view_as_real(s[0]) * 1000), dim=0)
+    assert len(points) > 8  # spread over the constellation
+    noise = torch.full(s.shape, 1e-3)
+    assert torch.equal(scheme.demodulate(s, noise), torch.zeros(2, scheme.k))
