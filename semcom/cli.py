@@ -66,7 +66,7 @@ def cmd_train(args) -> int:
     cfg = TrainConfig(arch=args.arch, model=model_cfg, data=args.data, out=args.out, epochs=args.epochs,
                       batch_size=args.batch_size, lr=args.lr, channel=args.channel, limit=args.limit,
                       val_limit=args.val_limit, max_steps=args.max_steps, seed=args.seed,
-                      save_every_s=args.save_every)
+                      save_every_s=args.save_every, clip_grad_norm=args.clip_grad or None)
     command = "semcom " + shlex.join(args.argv)
     result = train(cfg, resume=args.resume, progress=not args.quiet, command=command)
     if result:
@@ -155,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--val-limit", type=_positive_int, default=1000)
     p.add_argument("--max-steps", type=_positive_int, default=None, help="stop after this many optimizer steps")
     p.add_argument("--save-every", type=float, default=300.0, help="seconds between mid-epoch checkpoints")
+    p.add_argument("--clip-grad", type=float, default=1.0, help="gradient-norm clipping (0 = off)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if it exists")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

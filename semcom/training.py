@@ -54,6 +54,7 @@ class TrainConfig:
     warmup_steps: int = 500
     channel: str = "awgn"
     ema_decay: float = 0.999
+    clip_grad_norm: float | None = 1.0
     save_every_s: float = 300.0
     limit: int | None = None
     val_limit: int = 1000
@@ -73,6 +74,8 @@ class TrainConfig:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
         if self.channel not in CHANNELS:
             raise ValueError(f"channel must be one of {CHANNELS}, got {self.channel!r}")
+        if self.clip_grad_norm is not None and self.clip_grad_norm <= 0:
+            raise ValueError(f"clip_grad_norm must be > 0 or None, got {self.clip_grad_norm}")
         if self.warmup_steps < 0 or self.save_every_s <= 0:
             raise ValueError("warmup_steps must be >= 0 and save_every_s > 0")
         for name in ("limit", "max_steps"):
@@ -283,6 +286,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, command
             loss = nn.functional.mse_loss(net(x, snr, channel)["x_hat"], x)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            if cfg.clip_grad_norm:
+                nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad_norm)
             optimizer.step()
             ema.update(model, step)
             step += 1
