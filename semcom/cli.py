@@ -63,7 +63,15 @@ def cmd_train(args) -> int:
         if not _ or not key:
             raise ValueError(f"--model-arg must look like key=value, got {item!r}")
         model_cfg[key] = json.loads(value) if value[:1] in "[{0123456789-" or value in ("true", "false") else value
-    cfg = TrainConfig(arch=args.arch, model=model_cfg, data=args.data, out=args.out, epochs=args.epochs,
+    link = None
+    if args.link == "ofdm":
+        link = {"mimo": args.mimo, "pa": args.pa, "ibo_db": args.ibo, "estimator": args.estimator,
+                "equalizer": args.equalizer}
+    elif args.link != "flat":
+        raise ValueError(f"--link must be 'flat' or 'ofdm', got {args.link!r}")
+    cfg = TrainConfig(arch=args.arch, link=link, papr_weight=args.papr_weight, papr_target_db=args.papr_target,
+                      prior_weight=args.prior_weight, prior=args.prior, prior_nu=args.prior_nu,
+                      init_from=args.init_from, model=model_cfg, data=args.data, out=args.out, epochs=args.epochs,
                       batch_size=args.batch_size, lr=args.lr, channel=args.channel, limit=args.limit,
                       val_limit=args.val_limit, max_steps=args.max_steps, seed=args.seed,
                       save_every_s=args.save_every, clip_grad_norm=args.clip_grad or None)
@@ -150,7 +158,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=_positive_int, default=100)
     p.add_argument("--batch-size", type=_positive_int, default=64)
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--channel", default="awgn", help="awgn, rayleigh or rayleigh-est")
+    p.add_argument("--channel", default="awgn",
+                   help="flat link: awgn, rayleigh, rayleigh-est; OFDM link: awgn, rayleigh, multipath, tdl-a.., cdl-a..")
+    p.add_argument("--link", default="flat", help="flat (symbol-wise channel) or ofdm (the MIMO-OFDM PHY)")
+    p.add_argument("--mimo", default="1x1", help="OFDM link antennas, tx x rx")
+    p.add_argument("--pa", default="none", help="OFDM link PA model")
+    p.add_argument("--ibo", type=float, default=6.0, help="PA input back-off in dB")
+    p.add_argument("--estimator", default="ls", help="OFDM link channel estimator: ls, lmmse, perfect")
+    p.add_argument("--equalizer", default="lmmse", help="OFDM link equaliser: zf, lmmse")
+    p.add_argument("--papr-weight", type=float, default=0.0, help="weight of the PAPR penalty")
+    p.add_argument("--papr-target", type=float, default=6.0, help="PAPR (dB) above which the penalty acts")
+    p.add_argument("--prior-weight", type=float, default=0.0, help="weight of the symbol-prior regulariser")
+    p.add_argument("--prior", default="gaussian", help="gaussian or student-t")
+    p.add_argument("--prior-nu", type=float, default=5.0, help="Student's-t degrees of freedom")
+    p.add_argument("--init-from", default=None, help="start from these weights (zoo name or checkpoint)")
     p.add_argument("--limit", type=_positive_int, default=None, help="use only the first N training images")
     p.add_argument("--val-limit", type=_positive_int, default=1000)
     p.add_argument("--max-steps", type=_positive_int, default=None, help="stop after this many optimizer steps")

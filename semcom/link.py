@@ -17,14 +17,15 @@ N0 per RE through the orthonormal DFT.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 from torch import nn
 
 from phy.channels import ChannelOutput, complex_normal, noise_variance
 from phy.multipath import apply_fir, exponential_pdp_taps, flat_taps, frequency_response
-from phy.ofdm import OFDMConfig, OFDMDemodulator, OFDMModulator, ResourceGrid, ResourceGridDemapper, ResourceGridMapper
+from phy.ofdm import (OFDMConfig, OFDMDemodulator, OFDMModulator, ResourceGrid, ResourceGridDemapper,
+                      ResourceGridMapper, preset)
 from phy.ofdm.equalization import Equalizer
 from phy.ofdm.estimation import LMMSEChannelEstimator, LSChannelEstimator
 from phy.pa import make_pa
@@ -33,6 +34,24 @@ from phy.papr import clip_and_filter
 SIONNA_CHANNELS = tuple(f"tdl-{m}" for m in "abcde") + tuple(f"cdl-{m}" for m in "abcde")
 TORCH_CHANNELS = ("awgn", "rayleigh", "multipath")
 PA_MODELS = ("none", "rapp", "saleh", "soft-limiter", "memory-polynomial")
+
+
+def parse_mimo(text: str) -> tuple[int, int]:
+    """``"2x2"`` -> (tx, rx)."""
+    try:
+        tx, rx = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"--mimo must look like 2x2 (tx x rx), got {text!r}") from None
+    if not (1 <= tx <= 8 and 1 <= rx <= 8):
+        raise ValueError(f"--mimo antenna counts must be 1..8, got {text!r}")
+    return tx, rx
+
+
+def ofdm_for(mimo: str, numerology: str = "seed") -> OFDMConfig:
+    """The seed (or wifi-64) numerology with ``mimo`` antennas and min(tx, rx) streams."""
+    tx, rx = parse_mimo(mimo)
+    base = preset("seed-siso" if numerology == "seed" else "wifi-64")
+    return replace(base, num_tx_ant=tx, num_rx_ant=rx, num_streams=min(tx, rx))
 
 
 @dataclass(frozen=True)

@@ -10,41 +10,22 @@ from __future__ import annotations
 import csv
 import itertools
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from phy.channels import make_channel
-from phy.ofdm import OFDMConfig, preset
 from phy.papr import papr_at_ccdf, papr_db
 
 from .data import ImageSet, iter_batches, load_images, to_tensor
-from .link import LinkConfig, OFDMLink
+from .link import LinkConfig, OFDMLink, ofdm_for, parse_mimo
 from .metrics import psnr, ssim
 from .zoo import load_model
 
 FIELDS = ("scheme", "link", "channel", "mimo", "pa", "ibo_db", "snr_db", "psnr_db", "ssim", "papr_db_1e-3",
           "ber", "bler", "n_images")
 PAPR_OVERSAMPLING = 4
-
-
-def parse_mimo(text: str) -> tuple[int, int]:
-    """``"2x2"`` -> (tx, rx)."""
-    try:
-        tx, rx = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise ValueError(f"--mimo must look like 2x2 (tx x rx), got {text!r}") from None
-    if not (1 <= tx <= 8 and 1 <= rx <= 8):
-        raise ValueError(f"--mimo antenna counts must be 1..8, got {text!r}")
-    return tx, rx
-
-
-def ofdm_for(mimo: str, numerology: str = "seed") -> OFDMConfig:
-    """The seed (or wifi-64) numerology with ``mimo`` antennas and min(tx, rx) streams."""
-    tx, rx = parse_mimo(mimo)
-    base = preset("seed-siso" if numerology == "seed" else "wifi-64")
-    return replace(base, num_tx_ant=tx, num_rx_ant=rx, num_streams=min(tx, rx))
 
 
 @dataclass(frozen=True)

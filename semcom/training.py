@@ -55,6 +55,13 @@ class TrainConfig:
     channel: str = "awgn"
     ema_decay: float = 0.999
     clip_grad_norm: float | None = 1.0
+    link: dict | None = None
+    papr_weight: float = 0.0
+    papr_target_db: float = 6.0
+    prior_weight: float = 0.0
+    prior: str = "gaussian"
+    prior_nu: float = 5.0
+    init_from: str | None = None
     save_every_s: float = 300.0
     limit: int | None = None
     val_limit: int = 1000
@@ -72,8 +79,10 @@ class TrainConfig:
             raise ValueError(f"need 0 < lr < 1 and 0 <= min_lr <= lr, got lr={self.lr}, min_lr={self.min_lr}")
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
-        if self.channel not in CHANNELS:
-            raise ValueError(f"channel must be one of {CHANNELS}, got {self.channel!r}")
+        if self.link is None and self.channel not in CHANNELS:
+            raise ValueError(f"channel must be one of {CHANNELS} (or use an OFDM link), got {self.channel!r}")
+        if self.papr_weight < 0 or self.prior_weight < 0:
+            raise ValueError("papr_weight and prior_weight must be >= 0")
         if self.clip_grad_norm is not None and self.clip_grad_norm <= 0:
             raise ValueError(f"clip_grad_norm must be > 0 or None, got {self.clip_grad_norm}")
         if self.warmup_steps < 0 or self.save_every_s <= 0:
@@ -82,6 +91,37 @@ class TrainConfig:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ValueError(f"{name} must be >= 1, got {value}")
+
+
+def build_channel(cfg: TrainConfig) -> nn.Module:
+    """The flat training channel, or the MIMO-OFDM link described by ``cfg.link``."""
+    if cfg.link is None:
+        return make_channel(cfg.channel)
+    from .link import LinkConfig, OFDMLink, ofdm_for
+
+    kwargs = dict(cfg.link)
+    mimo = kwargs.pop("mimo", "1x1")
+    return OFDMLink(LinkConfig(ofdm=ofdm_for(mimo), channel=cfg.channel, **kwargs))
+
+
+def regularisers(cfg: TrainConfig, out: dict) -> torch.Tensor | float:
+    """PAPR penalty on the transmitted waveform (or the symbol block on a flat
+    channel) and the prior regulariser on the symbols, weighted."""
+    total = 0.0
+    if cfg.papr_weight:
+        from phy.papr import papr_penalty
+
+        if out["tx_signal"] is not None:
+            total = total + cfg.papr_weight * papr_penalty(out["tx_signal"], out["symbol_length"],
+                                                           out["cp_length"], cfg.papr_target_db)
+        else:
+            s = out["symbols"]
+            total = total + cfg.papr_weight * papr_penalty(s, s.shape[-1], 0, cfg.papr_target_db)
+    if cfg.prior_weight:
+        from phy.prior import PriorRegularizer
+
+        total = total + cfg.prior_weight * PriorRegularizer(cfg.prior, cfg.prior_nu)(out["symbols"])
+    return total
 
 
 def learning_rate(cfg: TrainConfig, step: int, total_steps: int) -> float:
@@ -242,7 +282,14 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, command
     net = model
     if env.world > 1:
         net = nn.parallel.DistributedDataParallel(model, device_ids=[env.device.index] if env.device.type == "cuda" else None)
-    channel = make_channel(cfg.channel)
+    channel = build_channel(cfg)
+    if cfg.init_from and step == 0:
+        from .zoo import load_model
+
+        start = load_model(cfg.init_from)
+        check_compatible({"arch": start.arch, "config": start.config()}, cfg.arch, model.config(), cfg.init_from)
+        model.load_state_dict(start.state_dict())
+        ema.model.load_state_dict(start.state_dict())
     lo, hi = model.snr_range_db
     steps_per_epoch = len(train_set) // (cfg.batch_size * env.world)
     if steps_per_epoch < 1:
@@ -283,7 +330,10 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, command
             torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(cfg, step, total_steps)
-            loss = nn.functional.mse_loss(net(x, snr, channel)["x_hat"], x)
+            out_ = net(x, snr, channel)
+            if cfg.link is not None:
+                out_.update(symbol_length=channel.cfg.ofdm.symbol_length, cp_length=channel.cfg.ofdm.cp_length)
+            loss = nn.functional.mse_loss(out_["x_hat"], x) + regularisers(cfg, out_)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if cfg.clip_grad_norm:

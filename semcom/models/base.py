@@ -134,13 +134,14 @@ class JSCCModel(nn.Module):
     def forward(self, x: torch.Tensor, snr_db, channel: nn.Module) -> dict:
         """Image -> symbols -> ``channel`` -> image.
 
-        :output: dict with ``x_hat`` [B,3,H,W], ``symbols`` [B,k] complex and
-            ``snr_eff_db`` [B], the SNR the decoder was told.
+        :output: dict with ``x_hat`` [B,3,H,W], ``symbols`` [B,k] complex,
+            ``snr_eff_db`` [B] (the SNR the decoder was told) and ``tx_signal``
+            (the channel's transmitted waveform [B, tx, samples], or None).
         """
         s = self.encode(x, snr_db)
         out = channel(s, as_snr_tensor(snr_db, x.shape[0], x.device))
         x_hat = self.decode(out.s_hat, out.snr_eff_db, x.shape[2:])
-        return {"x_hat": x_hat, "symbols": s, "snr_eff_db": out.snr_eff_db}
+        return {"x_hat": x_hat, "symbols": s, "snr_eff_db": out.snr_eff_db, "tx_signal": out.tx_signal}
 
     def encode_latent(self, x: torch.Tensor, snr_db: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError

@@ -54,7 +54,7 @@ def test_forward_returns_named_outputs_and_gradients(arch):
     m = small(arch).train()
     x = torch.rand(2, 3, 32, 32)
     out = m(x, torch.tensor([3.0, 17.0]), AWGNChannel())
-    assert set(out) == {"x_hat", "symbols", "snr_eff_db"}
+    assert set(out) == {"x_hat", "symbols", "snr_eff_db", "tx_signal"} and out["tx_signal"] is None
     torch.nn.functional.mse_loss(out["x_hat"], x).backward()
     assert all(p.grad is not None for p in m.encoder.parameters())
 

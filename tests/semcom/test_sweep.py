@@ -4,7 +4,7 @@ import json
 import pytest
 
 from semcom.cli import main
-from semcom.sweep import ofdm_for, parse_mimo
+from semcom.link import ofdm_for, parse_mimo
 
 
 def test_sweep_json_contract(npz_data, capsys):

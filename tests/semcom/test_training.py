@@ -99,3 +99,25 @@ def test_ddp_two_cpu_processes_on_gloo(npz_data, tmp_path):
     assert state["world_size"] == 2 and state["step"] == 4
     # each rank saw a different shard: 4 steps x 16 images x 2 ranks
     assert read_checkpoint(out / "checkpoint.pt")["meta"]["images_seen"] == 128
+
+
+def test_fine_tune_through_ofdm_link_with_pa_and_regularisers(npz_data, tmp_path):
+    """Fine-tuning a zoo model through the MIMO-OFDM link with a Rapp PA, a PAPR penalty and a prior."""
+    from semcom.zoo import load_model
+
+    base = load_model("cnn")
+    c = cfg(npz_data, tmp_path / "ft", model=base.config(), epochs=1, batch_size=16, max_steps=3,
+            channel="multipath", link={"mimo": "2x2", "pa": "rapp", "ibo_db": 3.0},
+            papr_weight=0.1, prior_weight=0.1, init_from="cnn", lr=1e-4)
+    train(c, progress=False)
+    obj = read_checkpoint(tmp_path / "ft" / "checkpoint.pt")
+    assert obj["train_state"]["step"] == 3
+    moved = [not torch.equal(obj["train_state"]["model"][k].float(), v.float())
+             for k, v in base.state_dict().items()]
+    assert any(moved)  # the fine-tuning steps changed the weights
+
+
+def test_init_from_a_model_of_another_ratio_is_refused(npz_data, tmp_path):
+    with pytest.raises(CheckpointError, match="ratio"):
+        train(cfg(npz_data, tmp_path / "x", model={"ratio": "1/12", "channels": 96, "num_res": 2},
+                  init_from="cnn", max_steps=1), progress=False)
