@@ -1,11 +1,11 @@
-"""The digital baseline: source codec -> 5G LDPC -> QAM -> the same link ->
+"""The digital baseline: source codec (JPEG, WebP, HEVC-intra/HEIC) -> 5G LDPC -> QAM -> the same link ->
 demapper -> LDPC decoder -> codec decoder, at the JSCC model's channel-use budget.
 
 What crosses the channel per image is one frame:
 ``[payload length: 2 B][quality: 1 B][codec payload][CRC-32: 4 B]`` padded to
 the code's information bits. Codec headers that are fixed for a given image
 size and quality (JPEG's tables and SOF/SOS segments, WebP's RIFF framing) are
-not sent: the receiver rebuilds them. A frame whose CRC fails or whose payload
+not sent: the receiver rebuilds them (HEIF: its two length fields filled in). A frame whose CRC fails or whose payload
 does not decode gives the fallback image (the CIFAR-10 training mean colour)
 and is counted as a failure, as is an image whose codec output cannot fit the
 budget even at the lowest quality.
@@ -127,7 +127,78 @@ class WebP(ImageCodec):
         return image
 
 
-CODECS = {"jpeg": JPEG, "webp": WebP}
+def _heif_module():
+    try:
+        import pillow_heif
+    except ImportError as exc:
+        raise ImportError("the HEIC (HEVC-intra) baseline needs pillow-heif: pip install 'semcom-sdr[baseline]'") \
+            from exc
+    pillow_heif.register_heif_opener()
+    return pillow_heif
+
+
+class HEIC(ImageCodec):
+    """HEVC intra in a HEIF container (pillow-heif: x265 / libde265), the BPG
+    class of codec. Only the HEVC data in ``mdat`` is sent; the container
+    (parameter sets included) is fixed for a size and quality except two
+    length fields, the ``iloc`` extent length and the ``mdat`` box size, which
+    the receiver fills in."""
+
+    name = "heic"
+
+    @staticmethod
+    def _layout(data: bytes) -> tuple[int, int, int]:
+        """(payload start, offset of iloc's extent_length, its size in bytes)."""
+        mdat = data.index(b"mdat") - 4
+        i = data.index(b"iloc") - 4
+        version = data[i + 8]
+        if version not in (0, 1):
+            raise CodecError(f"unsupported iloc version {version}")
+        offset_size, length_size = data[i + 12] >> 4, data[i + 12] & 15
+        base_size, index_size = data[i + 13] >> 4, (data[i + 13] & 15 if version == 1 else 0)
+        pos = i + 14
+        if int.from_bytes(data[pos:pos + 2], "big") != 1:
+            raise CodecError("expected one item in iloc")
+        pos += 2 + 2 + (2 if version == 1 else 0) + 2 + base_size  # item_ID, [method], data_ref, base_offset
+        if int.from_bytes(data[pos:pos + 2], "big") != 1:
+            raise CodecError("expected one extent in iloc")
+        pos += 2 + index_size + offset_size
+        return mdat + 8, pos, length_size
+
+    @lru_cache(maxsize=128)
+    def header(self, height: int, width: int, quality: int) -> tuple[bytes, int, int]:
+        data = self._encode_file(np.zeros((height, width, 3), np.uint8), quality)
+        start, length_pos, length_size = self._layout(data)
+        return data[:start], length_pos, length_size
+
+    def _encode_file(self, image, quality) -> bytes:
+        _heif_module()
+        return _pil_bytes(image, "HEIF", quality=quality)
+
+    def _assemble(self, header: bytes, length_pos: int, length_size: int, payload: bytes) -> bytes:
+        h = bytearray(header)
+        h[length_pos:length_pos + length_size] = len(payload).to_bytes(length_size, "big")
+        mdat = len(header) - 8
+        h[mdat:mdat + 4] = (len(payload) + 8).to_bytes(4, "big")
+        return bytes(h) + payload
+
+    def encode(self, image, quality):
+        data = self._encode_file(image, quality)
+        start, _, _ = self._layout(data)
+        header, pos, size = self.header(image.shape[0], image.shape[1], quality)
+        if self._assemble(header, pos, size, data[start:]) != data:
+            raise CodecError("HEIF container differs from the shared one (unexpected encoder settings)")
+        return data[start:]
+
+    def decode(self, payload, height, width, quality):
+        _heif_module()
+        image = _pil_decode(self._assemble(*self.header(height, width, quality), payload))
+        if image.shape[:2] != (height, width):
+            raise CodecError(f"decoded size {image.shape[:2]} differs from {(height, width)}")
+        return image
+
+
+CODECS = {"jpeg": JPEG, "webp": WebP, "heic": HEIC}
 MCS = ("ldpc1/3-qpsk", "ldpc1/2-qpsk", "ldpc3/4-qpsk", "ldpc1/2-16qam", "ldpc3/4-16qam", "ldpc2/3-64qam",
        "ldpc5/6-64qam", "ldpc3/4-256qam", "ldpc5/6-256qam")
 

@@ -12,8 +12,10 @@ from semcom.data import to_tensor
 IMAGES = load_images(sample_images_dir()).images[:4]
 
 
-@pytest.mark.parametrize("name", ["jpeg", "webp"])
+@pytest.mark.parametrize("name", ["jpeg", "webp", "heic"])
 def test_codec_round_trip_without_headers(name):
+    if name == "heic":
+        pytest.importorskip("pillow_heif")
     codec = make_codec(name)
     payload = codec.encode(IMAGES[0], 75)
     out = codec.decode(payload, 32, 32, 75)
@@ -45,9 +47,11 @@ def test_frame_round_trip_and_crc():
         pack_frame(1, b"x" * 100, 64)
 
 
-@pytest.mark.parametrize("codec", ["jpeg", "webp"])
+@pytest.mark.parametrize("codec", ["jpeg", "webp", "heic"])
 def test_baseline_clean_at_high_snr_and_fails_at_low_snr(codec):
     pytest.importorskip("sionna.phy")
+    if codec == "heic":
+        pytest.importorskip("pillow_heif")
     torch.manual_seed(0)
     base = DigitalBaseline(codec, num_symbols=512, modulation="16qam", code_rate="1/2")
     assert base.max_payload == 1024 // 8 - FRAME_OVERHEAD_BYTES
