@@ -1,4 +1,20 @@
-"""Radios: numpy complex64 IQ in and out behind one interface (issue 4).
+"""Radios: numpy complex64 IQ in and out behind one interface.
 
-Knows nothing of models. Backends (sim, pluto, usrp, file, zmq) are not built yet.
+Knows nothing of models. ``Radio`` (base) and ``RadioConfig`` (YAML in
+``hw_configs/``); backends: ``sim`` (simulated front ends). Pluto, USRP, SigMF
+file and GNU Radio/ZMQ backends are still to come (issue 4).
 """
+
+from .base import Capabilities, Radio, RadioError
+from .config import RadioConfig
+
+__all__ = ["Capabilities", "Radio", "RadioConfig", "RadioError", "open_radio"]
+
+
+def open_radio(cfg: RadioConfig) -> Radio:
+    """The backend named by ``cfg.driver``, configured."""
+    if cfg.driver == "sim":
+        from .sim import SimRadio
+
+        return SimRadio(cfg)
+    raise ValueError(f"radio driver {cfg.driver!r} is not available yet (built: sim)")

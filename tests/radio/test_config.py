@@ -1,0 +1,43 @@
+from pathlib import Path
+
+import pytest
+
+from radio.config import RadioConfig
+
+CONFIGS = sorted((Path(__file__).parents[2] / "hw_configs").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=[p.stem for p in CONFIGS])
+def test_shipped_configs_load(path):
+    cfg = RadioConfig.from_yaml(path)
+    assert cfg.sample_rate_sps > 0 and cfg.center_frequency_hz > 1e6
+
+
+def test_no_shipped_config_names_a_network_address():
+    for path in CONFIGS:
+        assert RadioConfig.from_yaml(path).uri in (None, "") or RadioConfig.from_yaml(path).uri.startswith("usb:")
+
+
+@pytest.mark.parametrize("kw,field", [({"driver": "hackrf"}, "driver"), ({"sample_rate_sps": 10.0}, "sample_rate_sps"),
+                                      ({"gain_mode": "auto"}, "gain_mode"), ({"rx_buffer_size": 8}, "rx_buffer_size"),
+                                      ({"center_frequency_hz": 0}, "center_frequency_hz")])
+def test_bad_values_name_the_field(kw, field):
+    with pytest.raises(ValueError, match=f"RadioConfig.{field}"):
+        RadioConfig(**kw)
+
+
+def test_yaml_errors_name_the_file(tmp_path):
+    p = tmp_path / "r.yaml"
+    p.write_text("radio:\n  driver: sim\n  sample_rate: 1e6\n")
+    with pytest.raises(ValueError, match="r.yaml.*sample_rate"):
+        RadioConfig.from_yaml(p)
+    p.write_text("radio: [unclosed\n")
+    with pytest.raises(ValueError, match="not valid YAML"):
+        RadioConfig.from_yaml(p)
+    with pytest.raises(ValueError, match="not found"):
+        RadioConfig.from_yaml(tmp_path / "missing.yaml")
+
+
+def test_round_trip():
+    cfg = RadioConfig(driver="sim", tx_channels=(0, 1), rx_channels=(0, 1), options={"snr_db": 10})
+    assert RadioConfig.from_dict(cfg.to_dict()) == cfg
