@@ -154,41 +154,70 @@ class OFDMLink(nn.Module):
         return self._sionna.taps(batch, num_samples), self._sionna.l_min
 
     def forward(self, s: torch.Tensor, snr_db: torch.Tensor, generator: torch.Generator | None = None) -> ChannelOutput:
-        o, c = self.cfg.ofdm, self.cfg
-        b = self.blocks(s.shape[1])
+        o = self.cfg.ofdm
         batch = s.shape[0]
         snr_db = torch.as_tensor(snr_db, dtype=torch.float32, device=s.device).expand(batch)
         n0 = noise_variance(snr_db)  # [B]
-
-        x_streams = b["mapper"](s)  # [B, S, T, N]
-        num_samples = x_streams.shape[2] * o.symbol_length
+        num_samples = self.num_samples(s.shape[1])
         taps, l_min = self.channel_taps(batch, num_samples, generator)
         taps = taps.to(s.device)
-        h_freq = self.frequency_response(taps, l_min, x_streams.shape[2])  # [B, rx, tx, T, N]
+        h_freq = self.frequency_response(taps, l_min, num_samples // o.symbol_length)  # [B, rx, tx, T, N]
         w = self.precoder(h_freq)  # [B, T, N, tx, S]
-        x_grid = torch.einsum("btnas,bstn->batn", w, x_streams) / o.num_streams ** 0.5  # [B, tx, T, N]
-        if c.clip_ratio_db is not None:
-            x_grid = clip_and_filter(x_grid, o.fft_size, torch.as_tensor(o.used_subcarriers), c.clip_ratio_db)
-        x_pa_in = self.modulator(x_grid)  # [B, tx, samples]
-        x_time = self.pa(x_pa_in)
-
+        x_time, x_pa_in = self.transmit(s, w)
         y_time = apply_fir(x_time, taps)[..., -l_min: -l_min + num_samples]  # [B, rx, samples]
         y_time = y_time + complex_normal(y_time.shape, n0[:, None, None], device=s.device, generator=generator)
-        y_grid = self.demodulator(y_time)  # [B, rx, T, N]
-
-        if c.estimator == "perfect":
-            h_eff = torch.einsum("bratn,btnas->brstn", h_freq, w) / o.num_streams ** 0.5
+        h_eff = None
+        if self.cfg.estimator == "perfect":
             used = torch.as_tensor(o.used_subcarriers, device=s.device)
             mask = torch.zeros(o.fft_size, dtype=torch.bool, device=s.device)
             mask[used] = True
-            h_eff, err = h_eff * mask, None
+            w_full = w if w is not None else \
+                torch.eye(o.num_tx_ant, o.num_streams, dtype=torch.complex64, device=s.device).expand(
+                    batch, h_freq.shape[3], o.fft_size, -1, -1)
+            h_eff = torch.einsum("bratn,btnas->brstn", h_freq, w_full) / o.num_streams ** 0.5 * mask
+        out = self.receive(y_time, s.shape[1], n0, h_eff=h_eff)
+        out.tx_signal = x_pa_in
+        return out
+
+    def num_samples(self, num_symbols: int) -> int:
+        """Time samples of the frame body carrying ``num_symbols`` symbols."""
+        return self.blocks(num_symbols)["grid"].num_ofdm_symbols * self.cfg.ofdm.symbol_length
+
+    def transmit(self, s: torch.Tensor, precoder: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Transmitter half: symbols -> (PA output, PA input), each [B, tx, samples].
+
+        :input s: [B, k] complex, unit power. :input precoder: [B, T, N, tx, S] or None (identity).
+        """
+        o, c = self.cfg.ofdm, self.cfg
+        x_streams = self.blocks(s.shape[1])["mapper"](s)  # [B, S, T, N]
+        if precoder is None:
+            eye = torch.eye(o.num_tx_ant, o.num_streams, dtype=torch.complex64, device=s.device)
+            x_grid = torch.einsum("as,bstn->batn", eye, x_streams)
         else:
+            x_grid = torch.einsum("btnas,bstn->batn", precoder, x_streams)
+        x_grid = x_grid / o.num_streams ** 0.5  # total power 1 per used RE
+        if c.clip_ratio_db is not None:
+            x_grid = clip_and_filter(x_grid, o.fft_size, torch.as_tensor(o.used_subcarriers), c.clip_ratio_db)
+        x_pa_in = self.modulator(x_grid)
+        return self.pa(x_pa_in), x_pa_in
+
+    def receive(self, y_time: torch.Tensor, num_symbols: int, n0, h_eff: torch.Tensor | None = None) -> ChannelOutput:
+        """Receiver half: time samples [B, rx, samples] -> equalised symbols.
+
+        :input n0: noise variance per RE ([B] or scalar), e.g. from the preamble's SNR estimate.
+        :input h_eff: genie channel [B, rx, S, T, N]; None estimates it from the pilots.
+        """
+        b = self.blocks(num_symbols)
+        n0 = torch.as_tensor(n0, dtype=torch.float32, device=y_time.device).expand(y_time.shape[0])
+        y_grid = self.demodulator(y_time)  # [B, rx, T, N]
+        err = None
+        if h_eff is None:
             h_eff, err = b["estimator"](y_grid, n0)
         x_hat, var = self.equalizer(y_grid, h_eff, n0, err)  # [B, S, T, N] each
         s_hat = b["demapper"](x_hat)
         noise_var = b["demapper"](var).clamp(1e-6, 1e3)
         snr_eff_db = -10.0 * torch.log10(noise_var.mean(dim=1))
-        return ChannelOutput(s_hat=s_hat, snr_eff_db=snr_eff_db, noise_var=noise_var, tx_signal=x_pa_in)
+        return ChannelOutput(s_hat=s_hat, snr_eff_db=snr_eff_db, noise_var=noise_var)
 
     def frequency_response(self, taps: torch.Tensor, l_min: int, num_ofdm_symbols: int) -> torch.Tensor:
         """Per-RE channel [B, rx, tx, T, N] (static taps; time-varying taps are read at each
@@ -201,13 +230,11 @@ class OFDMLink(nn.Module):
         h = frequency_response(taps, o.fft_size, delay_offset=-l_min)  # [B, rx, tx, N]
         return h[:, :, :, None, :].expand(-1, -1, -1, num_ofdm_symbols, -1)
 
-    def precoder(self, h_freq: torch.Tensor) -> torch.Tensor:
-        """Precoding matrices W [B, T, N, tx, S], unit-norm columns."""
+    def precoder(self, h_freq: torch.Tensor) -> torch.Tensor | None:
+        """Precoding matrices W [B, T, N, tx, S] with unit-norm columns, or None for identity."""
         o = self.cfg.ofdm
-        batch, _, _, t, n = h_freq.shape
         if self.cfg.precoding == "identity":
-            eye = torch.eye(o.num_tx_ant, o.num_streams, dtype=torch.complex64, device=h_freq.device)
-            return eye.expand(batch, t, n, -1, -1)
+            return None
         h = h_freq.permute(0, 3, 4, 1, 2)  # [B, T, N, rx, tx]
         _, _, vh = torch.linalg.svd(h, full_matrices=False)
         return vh.mH[..., : o.num_streams]
