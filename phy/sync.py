@@ -18,7 +18,7 @@ it returns ``None`` ("no frame") rather than raising or hanging.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -41,6 +41,7 @@ class Detection:
     :param cfo_hz: estimated carrier frequency offset in Hz.
     :param snr_db: estimated SNR per used subcarrier in dB (from the LTF).
     :param metric: the detection metric at the STF plateau (0..1).
+    :param noise_var: noise variance per resource element (orthonormal DFT), in the capture's units.
     """
 
     start: int
@@ -48,10 +49,12 @@ class Detection:
     cfo_hz: float
     snr_db: float
     metric: float
+    noise_var: float = 0.0
 
 
 class Preamble:
-    """STF + LTF for an :class:`OFDMConfig`; ``samples`` has unit average power.
+    """STF + LTF for an :class:`OFDMConfig`, at the mean power of OFDM data with
+    unit-power resource elements (U/N per sample for U used of N subcarriers).
 
     :param cfg: numerology (FFT size, used subcarriers).
     :param seed: fixes the pseudo-random training values.
@@ -75,8 +78,11 @@ class Preamble:
         ltf_freq[used] = rng.choice([-1.0, 1.0], len(used))
         stf_period = _ifft_centred(stf_freq)[:STF_PERIOD]
         ltf_symbol = _ifft_centred(ltf_freq)
-        stf = np.tile(stf_period / np.sqrt(np.mean(np.abs(stf_period) ** 2)), STF_REPEATS)
-        ltf_symbol = ltf_symbol / np.sqrt(np.mean(np.abs(ltf_symbol) ** 2))
+        # the same mean power as OFDM data with unit-power REs (U/N per sample): the LTF then puts
+        # unit power on every used subcarrier and its SNR estimate is the data's SNR per RE
+        power = len(used) / n
+        stf = np.tile(stf_period * np.sqrt(power / np.mean(np.abs(stf_period) ** 2)), STF_REPEATS)
+        ltf_symbol = ltf_symbol * np.sqrt(power / np.mean(np.abs(ltf_symbol) ** 2))
         guard = n // 4
         ltf = np.concatenate([ltf_symbol[-guard:], ltf_symbol, ltf_symbol])
         self.ltf_freq = torch.as_tensor(ltf_freq, dtype=torch.complex64)
@@ -91,21 +97,21 @@ def _ifft_centred(freq: np.ndarray) -> np.ndarray:
     return np.fft.ifft(np.fft.ifftshift(freq)) * np.sqrt(len(freq))
 
 
-def _clean(y) -> torch.Tensor | None:
-    """[n] or [rx, n] complex -> complex64 [rx, n], or None when unusable."""
+def _clean(y) -> tuple[torch.Tensor, float] | tuple[None, float]:
+    """[n] or [rx, n] complex -> (complex64 [rx, n] scaled to peak 1, the scale), or (None, 0) when unusable."""
     y = torch.as_tensor(np.asarray(y)) if not isinstance(y, torch.Tensor) else y
     if y.dim() == 1:
         y = y[None]
     if y.dim() != 2 or y.shape[-1] == 0 or not y.is_complex():
-        return None
+        return None, 0.0
     y = y.to(torch.complex64)
     finite = torch.isfinite(torch.view_as_real(y)).all(-1)
     if not finite.all():
         y = torch.where(finite, y, torch.zeros_like(y))  # blank NaN/Inf samples
     peak = y.abs().max()
     if not torch.isfinite(peak) or peak == 0:
-        return None
-    return y / peak  # huge values: rescale (the metric is scale-free)
+        return None, 0.0
+    return y / peak, float(peak)  # huge values: rescale (the metric is scale-free)
 
 
 def _sliding_sum(x: torch.Tensor, window: int) -> torch.Tensor:
@@ -133,7 +139,7 @@ def synchronize(y, preamble: Preamble, sample_rate_sps: float, threshold: float 
     :input y: [n] or [rx, n] complex samples.
     :output: a :class:`Detection`, or None when no frame is found.
     """
-    y = _clean(y)
+    y, scale = _clean(y)
     if y is None or search_from < 0 or y.shape[-1] < search_from + preamble.length + STF_PERIOD:
         return None
     m, p = stf_metric(y[:, search_from:])
@@ -148,7 +154,7 @@ def synchronize(y, preamble: Preamble, sample_rate_sps: float, threshold: float 
         mid = c + PLATEAU_RUN // 2  # estimate the coarse CFO inside the plateau
         det = _refine(y, preamble, sample_rate_sps, search_from + c, p[mid], float(m[mid]))
         if det is not None:
-            return det
+            return replace(det, noise_var=det.noise_var * scale ** 2)
         tried += 1
         if tried >= MAX_CANDIDATES:
             break
@@ -188,14 +194,15 @@ def _refine(y: torch.Tensor, pre: Preamble, fs: float, coarse: int, p: torch.Ten
     signal = (first + second) / 2  # power |s|^2 + sigma^2 / 2
     noise = (second - first) / 2  # power sigma^2 / 2
     used = torch.as_tensor(pre.cfg.used_subcarriers)
-    s_f = torch.fft.fftshift(torch.fft.fft(signal), dim=-1)[:, used]
-    n_f = torch.fft.fftshift(torch.fft.fft(noise), dim=-1)[:, used]
-    ratio = float(s_f.abs().square().mean() / n_f.abs().square().mean().clamp_min(1e-20))
+    s_f = torch.fft.fftshift(torch.fft.fft(signal, norm="ortho"), dim=-1)[:, used]
+    n_f = torch.fft.fftshift(torch.fft.fft(noise, norm="ortho"), dim=-1)[:, used]
+    noise_power = float(n_f.abs().square().mean())
+    ratio = float(s_f.abs().square().mean()) / max(noise_power, 1e-30)
     snr = (ratio - 1.0) / 2.0
     ltf_start = lo + best
     start = ltf_start + 2 * n_fft
     return Detection(start=start, preamble_start=ltf_start - pre.ltf_offset, cfo_hz=cfo + fine,
-                     snr_db=10 * math.log10(max(snr, 1e-3)), metric=metric)
+                     snr_db=10 * math.log10(max(snr, 1e-3)), metric=metric, noise_var=2.0 * noise_power)
 
 
 def _xcorr(seg: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:

@@ -284,34 +284,43 @@ class DigitalBaseline:
         self.name = f"{codec}+{self.phy.name}"
         self.max_payload = self.phy.k // 8 - FRAME_OVERHEAD_BYTES
 
-    @torch.no_grad()
-    def transmit(self, images: np.ndarray, snr_db: float, channel, generator=None) -> BaselineResult:
-        """:input images: uint8 [B, H, W, 3]. Sends one codeword per image."""
-        b, h, w, _ = images.shape
-        bits = np.zeros((b, self.phy.k), np.uint8)
-        sent = np.zeros(b, bool)
+    def encode(self, images: np.ndarray) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
+        """uint8 [B, H, W, 3] -> (symbols [B, num_symbols], sent bits [B, k], fitted flags [B])."""
+        bits = np.zeros((images.shape[0], self.phy.k), np.uint8)
+        sent = np.zeros(images.shape[0], bool)
         for i, im in enumerate(images):
             fit = self.codec.fit(im, self.max_payload)
             if fit is not None:
                 bits[i] = pack_frame(fit[0], fit[1], self.phy.k)
                 sent[i] = True
-        s = self.phy.modulate(torch.from_numpy(bits))
-        snr = torch.full((b,), float(snr_db))
-        out = channel(s, snr, generator=generator)
-        noise_var = out.noise_var if out.noise_var is not None else \
-            torch.pow(10.0, -out.snr_eff_db / 10)[:, None].expand_as(s)
-        bits_hat = self.phy.demodulate(out.s_hat, noise_var).round().to(torch.uint8).numpy()
-        result = np.empty_like(images)
+        return self.phy.modulate(torch.from_numpy(bits)), bits, sent
+
+    def decode(self, s_hat: torch.Tensor, noise_var: torch.Tensor, height: int, width: int,
+               sent: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+        """Equalised symbols -> (images uint8 [B, H, W, 3], decoded bits [B, k], failures)."""
+        bits_hat = self.phy.demodulate(s_hat, noise_var).round().to(torch.uint8).numpy()
+        images = np.empty((s_hat.shape[0], height, width, 3), np.uint8)
         failures = 0
-        for i in range(b):
+        for i in range(s_hat.shape[0]):
             try:
-                if not sent[i]:
+                if sent is not None and not sent[i]:
                     raise CodecError("did not fit the budget")
                 quality, payload = unpack_frame(bits_hat[i])
-                result[i] = self.codec.decode(payload, h, w, quality)
+                images[i] = self.codec.decode(payload, height, width, quality)
             except CodecError:
-                result[i] = fallback_image(h, w)
+                images[i] = fallback_image(height, width)
                 failures += 1
+        return images, bits_hat, failures
+
+    @torch.no_grad()
+    def transmit(self, images: np.ndarray, snr_db: float, channel, generator=None) -> BaselineResult:
+        """:input images: uint8 [B, H, W, 3]. Sends one codeword per image over ``channel``."""
+        b, h, w, _ = images.shape
+        s, bits, sent = self.encode(images)
+        out = channel(s, torch.full((b,), float(snr_db)), generator=generator)
+        noise_var = out.noise_var if out.noise_var is not None else \
+            torch.pow(10.0, -out.snr_eff_db / 10)[:, None].expand_as(s)
+        result, bits_hat, failures = self.decode(out.s_hat, noise_var, h, w, sent)
         errors = int((bits_hat != bits)[sent].sum())
         return BaselineResult(result, failures, errors, int(sent.sum()) * self.phy.k, out.tx_signal)
 

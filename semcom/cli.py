@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
+
+import numpy as np
 import os
 import shlex
 import sys
 import warnings
 
-USER_ERRORS = (ValueError, TypeError, OSError, KeyError)
+USER_ERRORS = (ValueError, TypeError, OSError, KeyError, RuntimeError)
 
 
 def _snr_list(text: str) -> list[float]:
@@ -114,6 +116,81 @@ def cmd_sweep(args) -> int:
                   f"ibo={r['ibo_db']:4.1f} snr={r['snr_db']:5.1f}  PSNR {r['psnr_db']:6.2f} dB  "
                   f"SSIM {r['ssim']:.4f}  PAPR(1e-3) {papr}{bler}")
     return 0
+
+
+def cmd_ota(args) -> int:
+    from radio import RadioConfig, RadioError, open_radio
+
+    from .data import load_images, sample_images_dir
+    from .ota import Transceiver, ofdm_for_radio, run_ota
+    from .zoo import load_model
+
+    cfg = RadioConfig.from_yaml(args.config)
+    if args.radio != cfg.driver:
+        raise ValueError(f"--radio {args.radio} but {args.config} configures driver {cfg.driver!r}")
+    model = load_model(args.model)
+    images = load_images(args.image if args.image else sample_images_dir())
+    image = images.images[0]
+    ofdm = ofdm_for_radio(cfg.num_tx, cfg.num_rx, cfg.sample_rate_sps)
+    trx = Transceiver(model, args.model, ofdm, tx_snr_db=args.tx_snr)
+    frames = args.frames if not args.loop else (args.frames or 10 ** 9)
+    stats = {"sent": 0, "lost": 0}
+    last = {}
+
+    def on_frame(row, received):
+        stats["sent"] += 1
+        stats["lost"] += not row["detected"] or row["psnr_db"] is None
+        last.update(received)
+        if args.json:
+            keys = ("seq", "detected", "cfo_hz", "snr_est_db", "psnr_db", "ssim", "baseline_psnr_db",
+                    "baseline_scheme", "error")
+            print(json.dumps({k: row[k] for k in keys}), flush=True)
+        else:
+            print(_ota_line(row, stats), flush=True)
+
+    try:
+        with open_radio(cfg) as radio:
+            rows = run_ota(radio, trx, image, frames=frames, baseline=args.baseline, on_frame=on_frame)
+    except KeyboardInterrupt:
+        rows = []
+    except RadioError as exc:
+        raise RadioError(f"radio {cfg.driver}: {exc}") from exc
+    if args.out and last:
+        _write_ota_png(args.out, image, last)
+        if not args.json:
+            print(f"wrote {args.out}")
+    ok = [r for r in rows if r["psnr_db"] is not None]
+    return 0 if ok or not rows else 1
+
+
+def _ota_line(row: dict, stats: dict) -> str:
+    if not row["detected"]:
+        return f"frame {row['seq']}: no frame detected (lost {stats['lost']}/{stats['sent']})"
+    parts = [f"frame {row['seq']}: CFO {row['cfo_hz']:+.0f} Hz, SNR {row['snr_est_db']:.1f} dB"]
+    if row["psnr_db"] is not None:
+        parts.append(f"semantic PSNR {row['psnr_db']:.2f} dB")
+    if row["baseline_psnr_db"] is not None:
+        parts.append(f"{row['baseline_scheme']} PSNR {row['baseline_psnr_db']:.2f} dB")
+    if row["error"]:
+        parts.append(row["error"])
+    return ", ".join(parts) + f" (lost {stats['lost']}/{stats['sent']})"
+
+
+def _write_ota_png(path: str, image, received: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = [("original", image)] + [(k, v) for k, v in received.items() if v is not None]
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.2 * len(panels), 2.4))
+    for ax, (title, im) in zip(np.atleast_1d(axes), panels):
+        ax.imshow(im, interpolation="nearest")
+        ax.set_title(title, fontsize=8)
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def cmd_demo(args) -> int:
@@ -216,6 +293,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("ota", help="over-the-air demo: semantic and digital frames through a radio")
+    p.add_argument("--radio", required=True, help="sim (more backends to come); must match the config's driver")
+    p.add_argument("--config", required=True, help="hw_configs/<radio>.yaml")
+    p.add_argument("--model", default="cnn", help="zoo name or checkpoint")
+    p.add_argument("--image", default=None, help="image to send (default: a bundled sample)")
+    p.add_argument("--baseline", default=None, help="digital baseline, e.g. heic-ldpc (MCS from the SNR estimate)")
+    p.add_argument("--frames", type=_positive_int, default=1)
+    p.add_argument("--loop", action="store_true", help="keep sending until interrupted (or --frames)")
+    p.add_argument("--tx-snr", type=float, default=10.0, help="SNR (dB) the encoder is told")
+    p.add_argument("--out", default=None, help="PNG of original / semantic / baseline")
+    p.add_argument("--json", action="store_true", help="one JSON object per frame")
+    p.set_defaults(func=cmd_ota)
 
     p = sub.add_parser("demo", help="shipped models over a simulated link on bundled images")
     p.add_argument("--models", default="cnn,vit", type=lambda s: [m for m in s.split(",") if m])

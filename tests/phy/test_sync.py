@@ -29,11 +29,12 @@ def capture(snr_db, cfo_ppm, seed, payload=2000, fc=2.4e9, channel="awgn", rx=1)
 
 
 def expected_snr_db(snr_db, payload=2000):
-    """The sim sets SNR against the whole buffer's mean power over the full band; the LTF
-    estimate is per used subcarrier on the preamble, which carries more power than the mean."""
+    """The sim sets SNR against the whole buffer's mean power per sample; the LTF estimate is per
+    used subcarrier, where the preamble puts unit power (U/N per sample) and the body here 1 per sample."""
     n = PRE.length + payload + 1500
-    preamble_vs_mean = n / (PRE.length + payload)  # preamble and body have equal power, the gap none
-    return snr_db + 10 * math.log10(preamble_vs_mean * CFG.fft_size / CFG.num_used_subcarriers)
+    u_over_n = CFG.num_used_subcarriers / CFG.fft_size
+    mean_power = (PRE.length * u_over_n + payload) / n
+    return snr_db - 10 * math.log10(mean_power)
 
 
 def true_start(y, frame_len):
@@ -107,7 +108,7 @@ def test_cfo_correction_round_trip():
 
 def test_preamble_power_and_structure():
     s = PRE.samples
-    assert float(s.abs().square().mean()) == pytest.approx(1.0, rel=0.05)
+    assert float(s.abs().square().mean()) == pytest.approx(CFG.num_used_subcarriers / CFG.fft_size, rel=0.05)
     torch.testing.assert_close(s[:16], s[16:32])  # STF period
     first = PRE.ltf_offset
     torch.testing.assert_close(s[first:first + 128], s[first + 128:first + 256])  # two LTF copies

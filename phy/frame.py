@@ -1,0 +1,142 @@
+"""Frame header: what the receiver must know before it can decode the body.
+
+Layout of an over-the-air frame (samples at the OFDM rate):
+
+``[preamble: STF + LTF][header: 4 OFDM symbols][body: OFDM slots with pilots][gap]``
+
+The header carries 128 bits (magic, version, scheme, model id, bandwidth
+ratio, image size, symbol count, sequence number, MCS) and a CRC-16-CCITT, as
+BPSK with each bit sent twice on the used subcarriers of four OFDM symbols. It
+is equalised with the channel estimated from the LTF; a header whose CRC or
+magic fails is reported as an error, never decoded further.
+"""
+
+from __future__ import annotations
+
+import binascii
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .ofdm import OFDMConfig
+from .sync import Preamble
+
+MAGIC = 0x5C0D
+VERSION = 1
+HEADER_BITS = 128
+CRC_BITS = 16
+REPETITION = 2
+SCHEMES = {"jscc": 0, "digital": 1}
+
+
+class FrameError(ValueError):
+    """A header that cannot be trusted (CRC or magic mismatch, impossible fields)."""
+
+
+# (name, bits) in transmission order; 16+4+4+8+8+8+16+16+24+16+8 = 128
+FIELDS = (("magic", 16), ("version", 4), ("scheme", 4), ("model_id", 8), ("ratio_num", 8), ("ratio_den", 8),
+          ("height", 16), ("width", 16), ("num_symbols", 24), ("seq", 16), ("mcs", 8))
+
+
+@dataclass(frozen=True)
+class FrameHeader:
+    """Fields of one frame. ``scheme``: 0 JSCC, 1 digital; ``mcs``: digital MCS index."""
+
+    scheme: int
+    model_id: int
+    ratio_num: int
+    ratio_den: int
+    height: int
+    width: int
+    num_symbols: int
+    seq: int
+    mcs: int = 0
+
+    def __post_init__(self):
+        for name, bits in FIELDS[2:]:
+            value = getattr(self, name)
+            if not 0 <= int(value) < 2 ** bits:
+                raise ValueError(f"FrameHeader.{name}={value} does not fit in {bits} bits")
+        if self.ratio_den == 0 or self.height == 0 or self.width == 0 or self.num_symbols == 0:
+            raise ValueError("FrameHeader: ratio_den, height, width and num_symbols must be > 0")
+
+    def to_bits(self) -> np.ndarray:
+        """[144] uint8: the 128 field bits then the CRC-16 of their bytes."""
+        values = {"magic": MAGIC, "version": VERSION, **{n: getattr(self, n) for n, _ in FIELDS[2:]}}
+        bits = np.concatenate([np.array([(values[n] >> (b - 1 - i)) & 1 for i in range(b)], np.uint8)
+                               for n, b in FIELDS])
+        crc = binascii.crc_hqx(np.packbits(bits).tobytes(), 0xFFFF)
+        return np.concatenate([bits, np.array([(crc >> (15 - i)) & 1 for i in range(16)], np.uint8)])
+
+    @classmethod
+    def from_bits(cls, bits: np.ndarray) -> "FrameHeader":
+        bits = np.asarray(bits, np.uint8)
+        if bits.shape != (HEADER_BITS + CRC_BITS,):
+            raise FrameError(f"header needs {HEADER_BITS + CRC_BITS} bits, got {bits.shape}")
+        crc = int("".join(map(str, bits[HEADER_BITS:])), 2)
+        if binascii.crc_hqx(np.packbits(bits[:HEADER_BITS]).tobytes(), 0xFFFF) != crc:
+            raise FrameError("header CRC mismatch")
+        values, pos = {}, 0
+        for name, b in FIELDS:
+            values[name] = int("".join(map(str, bits[pos:pos + b])), 2)
+            pos += b
+        if values.pop("magic") != MAGIC:
+            raise FrameError("not a semcom-sdr frame (magic mismatch)")
+        if values.pop("version") != VERSION:
+            raise FrameError("unsupported frame version")
+        try:
+            return cls(**values)
+        except ValueError as exc:
+            raise FrameError(str(exc)) from exc
+
+
+def header_symbols(cfg: OFDMConfig) -> int:
+    """OFDM symbols the header occupies."""
+    return math.ceil((HEADER_BITS + CRC_BITS) * REPETITION / cfg.num_used_subcarriers)
+
+
+def header_length(cfg: OFDMConfig) -> int:
+    """Samples of the header."""
+    return header_symbols(cfg) * cfg.symbol_length
+
+
+def header_waveform(header: FrameHeader, cfg: OFDMConfig) -> torch.Tensor:
+    """The header's time samples [header_length], unit power on the used subcarriers."""
+    n_sym, used = header_symbols(cfg), cfg.used_subcarriers
+    coded = np.tile(header.to_bits(), REPETITION)
+    coded = np.concatenate([coded, np.zeros(n_sym * len(used) - len(coded), np.uint8)])
+    grid = np.zeros((n_sym, cfg.fft_size), complex)
+    grid[:, used] = (1.0 - 2.0 * coded.reshape(n_sym, len(used)))
+    x = np.fft.ifft(np.fft.ifftshift(grid, axes=-1), axis=-1) * math.sqrt(cfg.fft_size)
+    x = np.concatenate([x[:, cfg.fft_size - cfg.cp_length:], x], axis=-1)
+    return torch.as_tensor(x.reshape(-1), dtype=torch.complex64)
+
+
+def ltf_channel(y: torch.Tensor, ltf_start: int, preamble: Preamble) -> torch.Tensor:
+    """Channel estimate per receive antenna from the two LTF copies: [rx, N] (zero off the used subcarriers)."""
+    n = preamble.cfg.fft_size
+    copies = y[:, ltf_start:ltf_start + 2 * n].reshape(y.shape[0], 2, n).mean(1)
+    freq = torch.fft.fftshift(torch.fft.fft(copies, norm="ortho"), dim=-1)
+    sent = torch.fft.fftshift(torch.fft.fft(preamble.ltf_symbol, norm="ortho"))  # what the LTF put on each RE
+    used = torch.as_tensor(preamble.cfg.used_subcarriers)
+    h = torch.zeros_like(freq)
+    h[:, used] = freq[:, used] / sent[used]
+    return h
+
+
+def decode_header(y: torch.Tensor, start: int, h: torch.Tensor, cfg: OFDMConfig) -> FrameHeader:
+    """Decode the header whose first sample is ``start``; ``h`` [rx, N] from :func:`ltf_channel`.
+
+    Raises :class:`FrameError` when it does not check out.
+    """
+    n_sym, used = header_symbols(cfg), torch.as_tensor(cfg.used_subcarriers)
+    seg = y[:, start:start + n_sym * cfg.symbol_length]
+    if seg.shape[-1] < n_sym * cfg.symbol_length:
+        raise FrameError("capture ends inside the header")
+    sym = seg.reshape(y.shape[0], n_sym, cfg.symbol_length)[..., cfg.cp_length:]
+    grid = torch.fft.fftshift(torch.fft.fft(sym, norm="ortho"), dim=-1)[..., used]  # [rx, n_sym, U]
+    z = (h[:, None, used].conj() * grid).sum(0).real.reshape(-1)  # MRC over antennas
+    coded = z[: (HEADER_BITS + CRC_BITS) * REPETITION].reshape(REPETITION, -1).sum(0)  # combine repeats
+    return FrameHeader.from_bits((coded < 0).numpy().astype(np.uint8))
