@@ -125,8 +125,16 @@ def cmd_ota(args) -> int:
     from .ota import Transceiver, ofdm_for_radio, run_ota
     from .zoo import load_model
 
+    from dataclasses import replace
+
+    from radio.file import SigMFRecorder
+
     cfg = RadioConfig.from_yaml(args.config)
-    if args.radio != cfg.driver:
+    if args.play:
+        if args.radio != "file":
+            raise ValueError("--play replays a recording through the file radio: use --radio file")
+        cfg = replace(cfg, driver="file", options={"path": args.play})
+    elif args.radio != cfg.driver:
         raise ValueError(f"--radio {args.radio} but {args.config} configures driver {cfg.driver!r}")
     model = load_model(args.model)
     images = load_images(args.image if args.image else sample_images_dir())
@@ -149,7 +157,10 @@ def cmd_ota(args) -> int:
             print(_ota_line(row, stats), flush=True)
 
     try:
-        with open_radio(cfg) as radio:
+        radio = open_radio(cfg)
+        if args.record:
+            radio = SigMFRecorder(radio, args.record, description=f"semcom ota --model {args.model}")
+        with radio:
             rows = run_ota(radio, trx, image, frames=frames, baseline=args.baseline, on_frame=on_frame)
     except KeyboardInterrupt:
         rows = []
@@ -295,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("ota", help="over-the-air demo: semantic and digital frames through a radio")
-    p.add_argument("--radio", required=True, help="sim (more backends to come); must match the config's driver")
+    p.add_argument("--radio", required=True, help="sim or file (more backends to come); must match the config")
     p.add_argument("--config", required=True, help="hw_configs/<radio>.yaml")
     p.add_argument("--model", default="cnn", help="zoo name or checkpoint")
     p.add_argument("--image", default=None, help="image to send (default: a bundled sample)")
@@ -304,6 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--loop", action="store_true", help="keep sending until interrupted (or --frames)")
     p.add_argument("--tx-snr", type=float, default=10.0, help="SNR (dB) the encoder is told")
     p.add_argument("--out", default=None, help="PNG of original / semantic / baseline")
+    p.add_argument("--record", default=None, help="save every capture to this SigMF recording (.sigmf-meta)")
+    p.add_argument("--play", default=None, help="replay a SigMF recording (with --radio file)")
     p.add_argument("--json", action="store_true", help="one JSON object per frame")
     p.set_defaults(func=cmd_ota)
 

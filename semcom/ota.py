@@ -50,6 +50,7 @@ class Reception:
 
     detected: bool
     header_ok: bool = False
+    frame_start: int | None = None
     cfo_hz: float | None = None
     snr_est_db: float | None = None
     header: FrameHeader | None = None
@@ -119,7 +120,7 @@ class Transceiver:
         det = synchronize(capture, self.preamble, self.fs)
         if det is None:
             return Reception(detected=False, error="no frame detected")
-        rec = Reception(detected=True, cfo_hz=det.cfo_hz, snr_est_db=det.snr_db)
+        rec = Reception(detected=True, cfo_hz=det.cfo_hz, snr_est_db=det.snr_db, frame_start=det.preamble_start)
         y = torch.as_tensor(np.asarray(capture)).to(torch.complex64)
         y = y[None] if y.dim() == 1 else y
         y = torch.where(torch.isfinite(torch.view_as_real(y)).all(-1), y, torch.zeros_like(y))
@@ -191,7 +192,7 @@ def run_ota(radio, transceiver: Transceiver, image: np.ndarray, frames: int = 1,
     reference = to_tensor(image)
     for seq in range(frames):
         frame, _ = transceiver.jscc_frame(image, seq)
-        rec = _exchange(radio, transceiver, frame)
+        rec = _exchange(radio, transceiver, frame, label=f"semantic frame {seq}")
         row = {"seq": seq, "detected": rec.detected, "cfo_hz": rec.cfo_hz, "snr_est_db": rec.snr_est_db,
                "psnr_db": None, "ssim": None, "baseline_psnr_db": None, "baseline_scheme": None, "error": rec.error}
         received = {"semantic": rec.image}
@@ -202,7 +203,7 @@ def run_ota(radio, transceiver: Transceiver, image: np.ndarray, frames: int = 1,
         if baseline:
             scheme, base = _baseline_for(baseline, rec.snr_est_db, transceiver.model.num_symbols(*image.shape[:2]))
             frame, _ = transceiver.digital_frame(image, seq, base)
-            brec = _exchange(radio, transceiver, frame, base)
+            brec = _exchange(radio, transceiver, frame, base, label=f"{scheme} frame {seq}")
             row["baseline_scheme"] = scheme
             received["baseline"] = brec.image
             if brec.image is not None:
@@ -215,10 +216,14 @@ def run_ota(radio, transceiver: Transceiver, image: np.ndarray, frames: int = 1,
     return rows
 
 
-def _exchange(radio, transceiver: Transceiver, frame: np.ndarray, baseline=None) -> Reception:
+def _exchange(radio, transceiver: Transceiver, frame: np.ndarray, baseline=None, label: str = "") -> Reception:
     radio.tx(frame, cyclic=True)
     capture = radio.rx(2 * frame.shape[-1])
-    return transceiver.receive(capture, baseline)
+    rec = transceiver.receive(capture, baseline)
+    if rec.detected and hasattr(radio, "annotate"):  # a SigMF recorder: mark the frame
+        radio.annotate(rec.frame_start, frame.shape[-1], label or "semcom frame",
+                       f"cfo_hz={rec.cfo_hz:.1f} snr_est_db={rec.snr_est_db:.2f} header_ok={rec.header_ok}")
+    return rec
 
 
 def _baseline_for(name: str, snr_db: float | None, num_symbols: int):

@@ -1,0 +1,144 @@
+"""``file``: SigMF recordings (the ``sigmf`` package) for record and playback.
+
+- :class:`SigMFRecorder` wraps any radio and appends every ``rx`` capture to a
+  SigMF recording (``cf32_le``, one capture segment per read, annotations for
+  what the caller says it found), written when it closes.
+- :class:`FileRadio` plays a recording back: ``rx`` returns its samples in
+  order, ``tx`` is accepted and ignored (a recording cannot be changed). The
+  same receiver code then runs on recorded IQ as on a live radio.
+
+Options of the ``file`` driver: ``path`` (the ``.sigmf-meta`` file, required),
+``loop`` (False: restart at the end instead of raising).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from .base import Capabilities, Radio, RadioError
+from .config import RadioConfig
+
+META = ".sigmf-meta"
+DATA = ".sigmf-data"
+
+
+def _sigmf():
+    try:
+        import sigmf
+        from sigmf import SigMFFile, sigmffile
+    except ImportError as exc:
+        raise RadioError("SigMF recordings need the sigmf package: pip install 'semcom-sdr[sigmf]'") from exc
+    return sigmf, SigMFFile, sigmffile
+
+
+def _paths(path: str | Path) -> tuple[Path, Path]:
+    p = Path(path)
+    base = p.with_suffix("") if p.suffix in (META, DATA) else p
+    return base.with_suffix(META), base.with_suffix(DATA)
+
+
+class SigMFRecorder(Radio):
+    """Any radio, with its RX captures saved to ``path`` (``.sigmf-meta`` + ``.sigmf-data``)."""
+
+    def __init__(self, inner: Radio, path: str | Path, description: str = "semcom-sdr capture"):
+        self.inner = inner
+        self.capabilities = inner.capabilities
+        self.meta_path, self.data_path = _paths(path)
+        self.data_path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = open(self.data_path, "wb")
+        self._samples = 0
+        self._captures: list[tuple[int, int]] = []
+        self._annotations: list[tuple[int, int, dict]] = []
+        self.description = description
+        super().__init__(inner.cfg)
+
+    def _configure(self, cfg: RadioConfig) -> None:
+        if self.inner.cfg is not cfg:
+            self.inner.configure(cfg)
+
+    def _tx(self, samples, cyclic):
+        self.inner.tx(samples, cyclic)
+
+    def _rx(self, n):
+        y = self.inner.rx(n)
+        self._captures.append((self._samples, n))
+        self._fh.write(np.ascontiguousarray(y.T).astype("<c8").tobytes())  # channels interleaved
+        self._samples += n
+        return y
+
+    def annotate(self, offset_in_last_capture: int, length: int, label: str, comment: str = "") -> None:
+        """Mark samples of the most recent capture (e.g. a detected frame)."""
+        if not self._captures:
+            raise RadioError("nothing captured yet to annotate")
+        start = self._captures[-1][0] + max(0, int(offset_in_last_capture))
+        self._annotations.append((start, max(1, int(length)), {"core:label": label, "core:comment": comment}))
+
+    def _close(self) -> None:
+        sigmf, SigMFFile, _ = _sigmf()
+        self._fh.close()
+        cfg = self.cfg
+        meta = SigMFFile(data_file=str(self.data_path), global_info={
+            sigmf.DATATYPE_KEY: "cf32_le", sigmf.SAMPLE_RATE_KEY: float(cfg.sample_rate_sps),
+            sigmf.NUM_CHANNELS_KEY: cfg.num_rx, sigmf.DESCRIPTION_KEY: self.description,
+            sigmf.AUTHOR_KEY: "semcom-sdr", sigmf.RECORDER_KEY: f"semcom-sdr {cfg.driver}", sigmf.HW_KEY: cfg.driver})
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        for start, _ in self._captures or [(0, 0)]:
+            meta.add_capture(start, metadata={sigmf.FREQUENCY_KEY: float(cfg.center_frequency_hz),
+                                              sigmf.DATETIME_KEY: now})
+        for start, length, md in self._annotations:
+            meta.add_annotation(start, length, metadata=md)
+        meta.tofile(str(self.meta_path), overwrite=True)
+        self.inner.close()
+
+
+class FileRadio(Radio):
+    """Plays a SigMF recording back through the :class:`Radio` interface."""
+
+    capabilities = Capabilities(num_tx=8, num_rx=8, sample_rate_range_sps=(1.0, 1e10), full_duplex=True)
+
+    def _configure(self, cfg: RadioConfig) -> None:
+        path = cfg.options.get("path")
+        if not path:
+            raise ValueError("file radio: options.path (a .sigmf-meta recording) is required")
+        unknown = sorted(set(cfg.options) - {"path", "loop"})
+        if unknown:
+            raise ValueError(f"file radio: unknown option(s) {unknown}; known: loop, path")
+        meta_path, data_path = _paths(path)
+        if not meta_path.is_file() or not data_path.is_file():
+            raise RadioError(f"recording not found: {meta_path} (+ {data_path.name})")
+        sigmf, _, sigmffile = _sigmf()
+        try:
+            rec = sigmffile.fromfile(str(meta_path))
+            rate = float(rec.get_global_field(sigmf.SAMPLE_RATE_KEY))
+            channels = int(rec.get_global_field(sigmf.NUM_CHANNELS_KEY) or 1)
+            data = np.fromfile(data_path, dtype="<c8")
+        except Exception as exc:  # the sigmf package raises several types on bad files
+            raise RadioError(f"unreadable recording {meta_path}: {exc}") from exc
+        if rec.get_global_field(sigmf.DATATYPE_KEY) != "cf32_le":
+            raise RadioError(f"{meta_path}: only cf32_le recordings are supported")
+        if abs(rate - cfg.sample_rate_sps) > 1e-6 * rate:
+            raise ValueError(f"recording is at {rate:g} S/s but the config says {cfg.sample_rate_sps:g} S/s")
+        if channels != cfg.num_rx or len(data) % channels:
+            raise ValueError(f"recording has {channels} channel(s); the config receives on {cfg.num_rx}")
+        self._data = data.reshape(-1, channels).T  # [channels, n]
+        self._pos = 0
+        self._loop = bool(cfg.options.get("loop", False))
+        self.annotations = rec.get_annotations()
+
+    def _tx(self, samples, cyclic):
+        """A recording is fixed: what is sent is not what will be received."""
+
+    def _rx(self, n):
+        total = self._data.shape[1]
+        if self._pos + n > total:
+            if not self._loop:
+                raise RadioError(f"recording exhausted: {total - self._pos} of {n} samples left")
+            self._pos = 0
+            if n > total:
+                raise RadioError(f"recording holds {total} samples, fewer than the {n} asked for")
+        out = self._data[:, self._pos:self._pos + n]
+        self._pos += n
+        return out
