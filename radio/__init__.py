@@ -1,9 +1,9 @@
 """Radios: numpy complex64 IQ in and out behind one interface.
 
 Knows nothing of models. ``Radio`` (base) and ``RadioConfig`` (YAML in
-``hw_configs/``); backends: ``sim`` (simulated front ends) and ``file`` (SigMF
-playback, plus a recorder that wraps any radio). Pluto, USRP and GNU Radio/ZMQ
-backends are still to come (issue 4).
+``hw_configs/``); backends: ``sim`` (simulated front ends), ``file`` (SigMF
+playback, plus a recorder that wraps any radio) and ``pluto`` (pyadi-iio).
+USRP and GNU Radio/ZMQ backends are still to come (issue 4).
 """
 
 from .base import Capabilities, Radio, RadioError
@@ -18,8 +18,12 @@ def open_radio(cfg: RadioConfig) -> Radio:
         from .sim import SimRadio
 
         return SimRadio(cfg)
+    if cfg.driver == "pluto":
+        from .pluto import PlutoRadio
+
+        return PlutoRadio(cfg)
     if cfg.driver == "file":
         from .file import FileRadio
 
         return FileRadio(cfg)
-    raise ValueError(f"radio driver {cfg.driver!r} is not available yet (built: sim, file)")
+    raise ValueError(f"radio driver {cfg.driver!r} is not available yet (built: sim, file, pluto)")

@@ -8,7 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export SEMCOM_THREADS=${SEMCOM_THREADS:-2}
 
-bash scripts/setup.sh dev,sionna
+# Debian's libiio0 for pyadi-iio's pylibiio 0.25 (the Pluto driver probe); best effort without root.
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! ldconfig -p | grep -q libiio.so.0; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libiio0) >/dev/null 2>&1 \
+        || echo "note: could not install libiio0; the Pluto driver probe will be skipped"
+fi
+bash scripts/setup.sh dev,sionna,pluto
 .venv/bin/python -m pytest -q "$@"
 
 PIP_CONSTRAINT=scripts/constraints-numpy1.txt VENV=.venv-np1 bash scripts/setup.sh dev

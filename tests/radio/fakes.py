@@ -1,0 +1,98 @@
+"""Fakes at the driver call boundary, named as such. They reproduce the drivers'
+documented behaviour that our backends rely on, and nothing more.
+
+FakePluto stands in for ``adi.Pluto`` (pyadi-iio): settable attributes with the
+device's ranges (out-of-range writes raise OSError(22) as libiio does), ``tx``
+casting to int16 (values past int16 wrap, as numpy's cast in pyadi-iio does) and
+refusing a second push while a cyclic buffer exists, ``rx`` returning
+``rx_buffer_size`` complex samples in 12-bit ADC units. The RF side is a cable:
+what is transmitted comes back attenuated, offset in frequency and with noise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MODES = ("manual", "slow_attack", "fast_attack", "hybrid")
+
+
+class FakePluto:
+    def __init__(self, uri: str, loopback_gain: float = 0.5, cfo_hz: float = 1500.0, noise_adc: float = 2.0,
+                 seed: int = 0):
+        if not uri.startswith(("ip:", "usb:")):
+            raise OSError(2, f"No such file or directory: cannot create context for {uri}")
+        self.uri = uri
+        self._attrs = {"sample_rate": 30720000, "rx_lo": 2400000000, "tx_lo": 2450000000,
+                       "rx_rf_bandwidth": 18000000, "tx_rf_bandwidth": 18000000, "rx_buffer_size": 1024,
+                       "tx_cyclic_buffer": False, "rx_enabled_channels": [0], "tx_enabled_channels": [0]}
+        self._txbuf = None
+        self._pos = 0
+        self.connected = True
+        self.gain, self.cfo_hz, self.noise = loopback_gain, cfo_hz, noise_adc
+        self.rng = np.random.default_rng(seed)
+        self.writes: list[tuple[str, object]] = []
+
+    # -- attributes, with the AD9363/AD9361 ranges --------------------------------------
+    def __setattr__(self, name, value):
+        if name.startswith("_") or name in ("uri", "connected", "gain", "cfo_hz", "noise", "rng", "writes"):
+            return object.__setattr__(self, name, value)
+        self._check(name, value)
+        self._attrs[name] = value
+        self.writes.append((name, value))
+
+    def __getattr__(self, name):
+        attrs = object.__getattribute__(self, "_attrs")
+        if name in attrs:
+            return attrs[name]
+        raise AttributeError(name)
+
+    @staticmethod
+    def _check(name, value):
+        bad = False
+        if name == "sample_rate":
+            bad = not 521e3 <= value <= 61.44e6
+        elif name in ("rx_lo", "tx_lo"):
+            bad = not 70e6 <= value <= 6e9
+        elif name.startswith("tx_hardwaregain_chan"):
+            bad = not -89.75 <= value <= 0
+        elif name.startswith("rx_hardwaregain_chan"):
+            bad = not -3 <= value <= 73
+        elif name.startswith("gain_control_mode_chan"):
+            bad = value not in MODES
+        if bad:
+            raise OSError(22, f"Invalid argument: {name}={value}")
+
+    # -- buffers ------------------------------------------------------------------------
+    def tx(self, data):
+        if self._txbuf is not None and self._attrs["tx_cyclic_buffer"]:
+            raise Exception("TX buffer has been submitted in cyclic mode. "
+                            "To push more data the tx buffer must be destroyed first.")
+        x = np.asarray(data)
+        i = np.real(x).astype(int).astype(np.int16)  # pyadi-iio: astype(int) into an int16 array
+        q = np.imag(x).astype(int).astype(np.int16)
+        self._txbuf = i + 1j * q.astype(float)
+        self._pos = 0
+
+    def tx_destroy_buffer(self):
+        self._txbuf = None
+
+    def rx_destroy_buffer(self):
+        pass
+
+    def rx(self):
+        if not self.connected:
+            raise OSError(19, "No such device")
+        n = int(self._attrs["rx_buffer_size"])
+        if self._txbuf is None:
+            base = np.zeros(n, complex)
+        else:
+            idx = (self._pos + np.arange(n)) % len(self._txbuf)
+            base = self._txbuf[idx] if self._attrs["tx_cyclic_buffer"] else np.where(
+                self._pos + np.arange(n) < len(self._txbuf), self._txbuf[np.minimum(idx, len(self._txbuf) - 1)], 0)
+        k = self._pos + np.arange(n)
+        rate = float(self._attrs["sample_rate"])
+        y = base / 2 ** 14 * 2 ** 11 * self.gain * np.exp(2j * np.pi * self.cfo_hz * k / rate)
+        y = y + self.noise * (self.rng.standard_normal(n) + 1j * self.rng.standard_normal(n))
+        self._pos += n
+        y = np.clip(np.round(y.real), -2048, 2047) + 1j * np.clip(np.round(y.imag), -2048, 2047)
+        return y if len(self._attrs["rx_enabled_channels"]) == 1 else [y] * len(self._attrs["rx_enabled_channels"])
