@@ -2,8 +2,8 @@
 
 Knows nothing of models. ``Radio`` (base) and ``RadioConfig`` (YAML in
 ``hw_configs/``); backends: ``sim`` (simulated front ends), ``file`` (SigMF
-playback, plus a recorder that wraps any radio) and ``pluto`` (pyadi-iio).
-USRP and GNU Radio/ZMQ backends are still to come (issue 4).
+playback, plus a recorder that wraps any radio), ``pluto`` (pyadi-iio) and
+``usrp`` (UHD). The GNU Radio/ZMQ backend is still to come (issue 4).
 """
 
 from .base import Capabilities, Radio, RadioError
@@ -22,8 +22,12 @@ def open_radio(cfg: RadioConfig) -> Radio:
         from .pluto import PlutoRadio
 
         return PlutoRadio(cfg)
+    if cfg.driver == "usrp":
+        from .usrp import USRPRadio
+
+        return USRPRadio(cfg)
     if cfg.driver == "file":
         from .file import FileRadio
 
         return FileRadio(cfg)
-    raise ValueError(f"radio driver {cfg.driver!r} is not available yet (built: sim, file, pluto)")
+    raise ValueError(f"radio driver {cfg.driver!r} is not available yet (built: sim, file, pluto, usrp)")

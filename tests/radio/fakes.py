@@ -96,3 +96,119 @@ class FakePluto:
         self._pos += n
         y = np.clip(np.round(y.real), -2048, 2047) + 1j * np.clip(np.round(y.imag), -2048, 2047)
         return y if len(self._attrs["rx_enabled_channels"]) == 1 else [y] * len(self._attrs["rx_enabled_channels"])
+
+
+class FakeUHD:
+    """A stand-in for the ``uhd`` package at the ``uhd.usrp.MultiUSRP`` boundary.
+
+    Reproduces what USRPRadio relies on: MultiUSRP(args) fails without device
+    arguments it can match (here: ``serial=``/``addr=``/``type=``), setters with
+    per-channel arguments, fc32 streamers whose ``send`` blocks for the burst's
+    air time and whose ``recv`` fills at most ``max_recv`` samples per call
+    after a ``num_done`` stream command and reports timeout/overflow through
+    ``RXMetadata.error_code``. The RF side is a cable, as in FakePluto.
+    """
+
+    def __init__(self, gain=0.5, noise=0.002, max_recv=2000, fail=None):
+        self.air = None  # last burst on the cable, [tx, n]
+        self.gain, self.noise, self.max_recv, self.fail = gain, noise, max_recv, fail
+        self.calls: list[tuple] = []
+        fake = self
+
+        class TimeSpec(float):
+            def __add__(self, other):
+                return TimeSpec(float(self) + float(other))
+
+        class TuneRequest:
+            def __init__(self, freq):
+                self.target_freq = freq
+
+        class StreamMode:
+            num_done, start_cont, stop_cont = "num_done", "start_cont", "stop_cont"
+
+        class StreamCMD:
+            def __init__(self, mode):
+                self.mode, self.num_samps, self.stream_now, self.time_spec = mode, 0, True, TimeSpec(0)
+
+        class RXMetadataErrorCode:
+            none, timeout, overflow, late = "none", "timeout", "overflow", "late"
+
+        class RXMetadata:
+            error_code = "none"
+
+        class TXMetadata:
+            start_of_burst = end_of_burst = has_time_spec = False
+
+        class StreamArgs:
+            def __init__(self, cpu, otw):
+                assert (cpu, otw) == ("fc32", "sc16")
+                self.channels = [0]
+
+        class RxStreamer:
+            def __init__(self, channels):
+                self.channels, self.pending, self.pos = channels, 0, 0
+
+            def issue_stream_cmd(self, cmd):
+                assert cmd.mode == "num_done" and not cmd.stream_now
+                self.pending = cmd.num_samps
+
+            def recv(self, buf, md, timeout):
+                if fake.fail in ("timeout", "overflow"):
+                    md.error_code = fake.fail
+                    return 0
+                k = min(self.pending, buf.shape[1], fake.max_recv)
+                import time
+
+                deadline = time.monotonic() + min(timeout, 0.2)
+                while fake.air is None and time.monotonic() < deadline:  # the timed command starts later,
+                    time.sleep(0.001)  # by when a cyclic TX thread is on the air
+                if fake.air is None:
+                    y = np.zeros((len(self.channels), k), complex)
+                else:
+                    idx = (self.pos + np.arange(k)) % fake.air.shape[1]
+                    y = np.repeat(fake.air[:1, idx], len(self.channels), 0) * fake.gain
+                rng = np.random.default_rng(self.pos)
+                y = y + fake.noise * (rng.standard_normal(y.shape) + 1j * rng.standard_normal(y.shape))
+                buf[:, :k] = y
+                self.pos += k
+                self.pending -= k
+                md.error_code = "none"
+                return k
+
+        class TxStreamer:
+            def send(self, samples, md, timeout):
+                assert samples.dtype == np.complex64
+                if samples.shape[1] > 1:
+                    fake.air = samples.copy()
+                import time
+
+                time.sleep(samples.shape[1] / 1.92e6)  # a send blocks for the burst's air time
+                return samples.shape[1]
+
+        class MultiUSRP:
+            def __init__(self, args=""):
+                if not any(k in args for k in ("serial=", "addr=", "type=")):
+                    raise RuntimeError("LookupError: KeyError: No devices found for ----->\nEmpty Device Address")
+                self.t = 0.0
+
+            def __getattr__(self, name):
+                if name.startswith("set_"):
+                    return lambda *a: fake.calls.append((name,) + a)
+                raise AttributeError(name)
+
+            def get_time_now(self):
+                return TimeSpec(self.t)
+
+            def get_rx_stream(self, args):
+                return RxStreamer(args.channels)
+
+            def get_tx_stream(self, args):
+                return TxStreamer()
+
+        class SubdevSpec(str):
+            pass
+
+        self.usrp = type("usrp", (), {"MultiUSRP": MultiUSRP, "StreamArgs": StreamArgs, "SubdevSpec": SubdevSpec})
+        self.types = type("types", (), {"TimeSpec": TimeSpec, "TuneRequest": TuneRequest, "StreamCMD": StreamCMD,
+                                        "StreamMode": StreamMode, "RXMetadata": RXMetadata,
+                                        "RXMetadataErrorCode": RXMetadataErrorCode, "TXMetadata": TXMetadata})
