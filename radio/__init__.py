@@ -2,8 +2,8 @@
 
 Knows nothing of models. ``Radio`` (base) and ``RadioConfig`` (YAML in
 ``hw_configs/``); backends: ``sim`` (simulated front ends), ``file`` (SigMF
-playback, plus a recorder that wraps any radio), ``pluto`` (pyadi-iio) and
-``usrp`` (UHD). The GNU Radio/ZMQ backend is still to come (issue 4).
+playback, plus a recorder that wraps any radio), ``pluto`` (pyadi-iio),
+``usrp`` (UHD) and ``zmq`` (a GNU Radio flowgraph as the medium).
 """
 
 from .base import Capabilities, Radio, RadioError
@@ -26,8 +26,12 @@ def open_radio(cfg: RadioConfig) -> Radio:
         from .usrp import USRPRadio
 
         return USRPRadio(cfg)
+    if cfg.driver == "zmq":
+        from .zmq import ZMQRadio
+
+        return ZMQRadio(cfg)
     if cfg.driver == "file":
         from .file import FileRadio
 
         return FileRadio(cfg)
-    raise ValueError(f"radio driver {cfg.driver!r} is not available yet (built: sim, file, pluto, usrp)")
+    raise ValueError(f"unknown radio driver {cfg.driver!r}")

@@ -63,6 +63,7 @@ class Radio(ABC):
     """
 
     capabilities: Capabilities
+    latency_samples: int = 0  # samples between a tx() and the first rx sample that can reflect it
 
     def __init__(self, cfg: RadioConfig | None = None):
         self.cfg: RadioConfig | None = None

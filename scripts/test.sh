@@ -8,12 +8,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export SEMCOM_THREADS=${SEMCOM_THREADS:-2}
 
-# Debian's libiio0 for pyadi-iio's pylibiio 0.25 (the Pluto driver probe); best effort without root.
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! ldconfig -p | grep -q libiio.so.0; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libiio0) >/dev/null 2>&1 \
-        || echo "note: could not install libiio0; the Pluto driver probe will be skipped"
+# Debian's packages: libiio0 for pyadi-iio's pylibiio 0.25 (the Pluto driver probe) and GNU Radio
+# (the zmq backend's flowgraph, run by Debian's python3). Best effort: without them those tests skip.
+need=""
+ldconfig -p | grep -q libiio.so.0 || need="$need libiio0"
+/usr/bin/python3 -c "import gnuradio.zeromq" 2>/dev/null || need="$need gnuradio"
+if [ -n "$need" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need) \
+        >/dev/null 2>&1 || echo "note: could not install$need; their tests will be skipped"
 fi
-bash scripts/setup.sh dev,sionna,pluto
+bash scripts/setup.sh dev,sionna,pluto,zmq
 .venv/bin/python -m pytest -q "$@"
 
 PIP_CONSTRAINT=scripts/constraints-numpy1.txt VENV=.venv-np1 bash scripts/setup.sh dev

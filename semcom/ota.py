@@ -50,6 +50,7 @@ class Reception:
 
     detected: bool
     header_ok: bool = False
+    truncated: bool = False
     frame_start: int | None = None
     cfo_hz: float | None = None
     snr_est_db: float | None = None
@@ -115,11 +116,23 @@ class Transceiver:
 
     # -- receiver ---------------------------------------------------------------------
     @torch.no_grad()
-    def receive(self, capture: np.ndarray, baseline=None) -> Reception:
-        """Find, check and decode the first frame in ``capture`` ([rx, n] or [n]); never raises on bad IQ."""
-        det = synchronize(capture, self.preamble, self.fs)
-        if det is None:
-            return Reception(detected=False, error="no frame detected")
+    def receive(self, capture: np.ndarray, baseline=None, scheme: int | None = None,
+                max_frames: int = 4) -> Reception:
+        """Find, check and decode the first frame in ``capture`` ([rx, n] or [n]), skipping frames
+        whose header names another ``scheme`` (0 semantic, 1 digital); never raises on bad IQ."""
+        search, rec = 0, Reception(detected=False, error="no frame detected")
+        for _ in range(max_frames):
+            det = synchronize(capture, self.preamble, self.fs, search_from=search)
+            if det is None:
+                return rec
+            rec = self._receive_at(capture, det, baseline)
+            if scheme is None or rec.header is None or rec.header.scheme == scheme:
+                return rec
+            search = det.start + header_length(self.ofdm)  # a frame of the other kind: look further
+            rec = Reception(detected=False, error="no frame of the expected kind detected")
+        return rec
+
+    def _receive_at(self, capture: np.ndarray, det, baseline) -> Reception:
         rec = Reception(detected=True, cfo_hz=det.cfo_hz, snr_est_db=det.snr_db, frame_start=det.preamble_start)
         y = torch.as_tensor(np.asarray(capture)).to(torch.complex64)
         y = y[None] if y.dim() == 1 else y
@@ -130,6 +143,7 @@ class Transceiver:
             header = decode_header(y, det.start, h, self.ofdm)
         except FrameError as exc:
             rec.error = f"header: {exc}"
+            rec.truncated = "ends inside" in str(exc)
             return rec
         rec.header_ok, rec.header = True, header
         if header.scheme == 0:
@@ -149,6 +163,7 @@ class Transceiver:
         body = y[:, start:start + length]
         if body.shape[-1] < length:
             rec.error = "capture ends inside the frame body"
+            rec.truncated = True
             return rec
         out = self.link.receive(body[None], header.num_symbols, n0=max(det.noise_var, 1e-12))
         if header.scheme == 0:
@@ -217,9 +232,16 @@ def run_ota(radio, transceiver: Transceiver, image: np.ndarray, frames: int = 1,
 
 
 def _exchange(radio, transceiver: Transceiver, frame: np.ndarray, baseline=None, label: str = "") -> Reception:
+    """Send ``frame`` cyclically and listen until a frame of its kind is received, for up to the
+    radio's pipeline latency (samples sent earlier may still be arriving)."""
     radio.tx(frame, cyclic=True)
-    capture = radio.rx(2 * frame.shape[-1])
-    rec = transceiver.receive(capture, baseline)
+    length = 2 * frame.shape[-1]  # one whole frame inside, whatever the start
+    tries = 1 + math.ceil(getattr(radio, "latency_samples", 0) / length)
+    for _ in range(tries):
+        capture = radio.rx(length)
+        rec = transceiver.receive(capture, baseline, scheme=1 if baseline is not None else 0)
+        if rec.header_ok and not rec.truncated:
+            break
     if rec.detected and hasattr(radio, "annotate"):  # a SigMF recorder: mark the frame
         radio.annotate(rec.frame_start, frame.shape[-1], label or "semcom frame",
                        f"cfo_hz={rec.cfo_hz:.1f} snr_est_db={rec.snr_est_db:.2f} header_ok={rec.header_ok}")
