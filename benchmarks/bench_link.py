@@ -20,15 +20,11 @@ Each figure is the median of ``--repeats`` timed runs after two warm-ups.
 from __future__ import annotations
 
 import argparse
-import csv
-import platform
-import shlex
-import statistics
 import sys
-import time
-from pathlib import Path
 
 import torch
+
+from common import median_time, preamble, write_results
 
 from phy.channels import complex_normal
 from phy.multipath import apply_fir
@@ -36,21 +32,11 @@ from phy.ofdm import preset
 from phy.power import normalize_power
 from phy.sionna_channel import SionnaTimeChannel
 from semcom.link import LinkConfig, OFDMLink
-from semcom.training import hardware_summary
 
 K = 512
 SNR_DB = 10.0
 
 
-def median_time(fn, repeats: int) -> float:
-    for _ in range(2):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def sionna_chain(cfg, batch: int, speed: float):
@@ -128,15 +114,7 @@ def main(argv=None) -> int:
                      "speedup": theirs / ours, "sionna_timechannel_s": sionna_tc, "sionna_taps_s": taps_only,
                      "our_fir_s": fir})
         print(rows[-1], file=sys.stderr)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out.with_suffix(".csv"), "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    lines = [f"Command: `python {shlex.join(['benchmarks/bench_link.py'] + (argv or sys.argv[1:]))}`", "",
-             f"Machine: {hardware_summary(torch.device('cpu'))}; torch {torch.__version__}; "
-             f"Python {platform.python_version()}.", "",
+    lines = preamble("benchmarks/bench_link.py", argv) + [
              f"Whole link, {args.batch} images of 512 symbols per batch, TDL-A, LS + LMMSE, medians of "
              f"{args.repeats}:", "",
              "| config | speed (m/s) | ours (ms/batch) | Sionna chain (ms/batch) | ours (images/s) | Sionna (images/s) "
@@ -148,8 +126,7 @@ def main(argv=None) -> int:
               "| --- | --- | --- | --- | --- |"]
     lines += [f"| {r['config']} | {r['speed_mps']:g} | {r['sionna_timechannel_s'] * 1e3:.1f} | {r['sionna_taps_s'] * 1e3:.1f} | "
               f"{r['our_fir_s'] * 1e3:.2f} |" for r in rows]
-    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_results(args.out, rows, lines)
     return 0
 
 

@@ -14,35 +14,22 @@ ratio to 1.92 MS/s (the seed setup) and 61.44 MS/s (Pluto's maximum); a ratio
 from __future__ import annotations
 
 import argparse
-import csv
-import platform
-import shlex
-import statistics
 import sys
-import time
-from pathlib import Path
 
 import torch
+
+from common import median_time, preamble, write_results
 
 from phy.sync import synchronize
 from radio.config import RadioConfig
 from radio.sim import SimRadio
 from semcom.data import load_images, sample_images_dir
 from semcom.ota import Transceiver, ofdm_for_radio
-from semcom.training import hardware_summary
 from semcom.zoo import load_model
 
 RATES = {"seed 1.92 MS/s": 1.92e6, "Pluto max 61.44 MS/s": 61.44e6}
 
 
-def median_time(fn, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main(argv=None) -> int:
@@ -67,21 +54,12 @@ def main(argv=None) -> int:
         rows.append({"stage": name, "samples": n, "median_s": t, "samples_per_s": n / t,
                      **{f"x {k}": n / t / v for k, v in RATES.items()}})
         print(rows[-1], file=sys.stderr)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out.with_suffix(".csv"), "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    lines = [f"Command: `python {shlex.join(['benchmarks/bench_receiver.py'] + (argv or sys.argv[1:]))}`", "",
-             f"Machine: {hardware_summary(torch.device('cpu'))}; torch {torch.__version__}; "
-             f"Python {platform.python_version()}.", "",
+    lines = preamble("benchmarks/bench_receiver.py", argv) + [
              f"Capture of {n} samples (two frame lengths), medians of {args.repeats} runs:", "",
              "| stage | median (ms) | samples/s | vs 1.92 MS/s | vs 61.44 MS/s |", "| --- | --- | --- | --- | --- |"]
     lines += [f"| {r['stage']} | {r['median_s'] * 1e3:.1f} | {r['samples_per_s'] / 1e6:.2f} M | "
               f"{r['x seed 1.92 MS/s']:.2f}x | {r['x Pluto max 61.44 MS/s']:.3f}x |" for r in rows]
-    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_results(args.out, rows, lines)
     return 0
 
 

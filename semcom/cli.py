@@ -306,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("ota", help="over-the-air demo: semantic and digital frames through a radio")
-    p.add_argument("--radio", required=True, help="sim or file (more backends to come); must match the config")
+    p.add_argument("--radio", required=True, help="sim, file, pluto, usrp or zmq; must match the config")
     p.add_argument("--config", required=True, help="hw_configs/<radio>.yaml")
     p.add_argument("--model", default="cnn", help="zoo name or checkpoint")
     p.add_argument("--image", default=None, help="image to send (default: a bundled sample)")
