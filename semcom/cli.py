@@ -68,7 +68,7 @@ def cmd_train(args) -> int:
     link = None
     if args.link == "ofdm":
         link = {"mimo": args.mimo, "pa": args.pa, "ibo_db": args.ibo, "estimator": args.estimator,
-                "equalizer": args.equalizer}
+                "equalizer": args.equalizer, "domain": args.domain}
     elif args.link != "flat":
         raise ValueError(f"--link must be 'flat' or 'ofdm', got {args.link!r}")
     cfg = TrainConfig(arch=args.arch, link=link, papr_weight=args.papr_weight, papr_target_db=args.papr_target,
@@ -103,7 +103,8 @@ def cmd_sweep(args) -> int:
                      ibos=args.ibo, snrs=args.snr, limit=args.limit, out=args.out,
                      progress=not args.json and not args.quiet,
                      link_kwargs={"estimator": args.estimator, "equalizer": args.equalizer,
-                                  "precoding": args.precoding, "interleave": not args.no_interleave})
+                                  "precoding": args.precoding, "interleave": not args.no_interleave,
+                                  "domain": args.domain})
     if args.json:
         keys = ("snr_db", "psnr_db", "papr_db_1e-3", "scheme", "ssim", "ber", "bler", "link", "channel", "mimo",
                 "pa", "ibo_db", "n_images")
@@ -254,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ibo", type=float, default=6.0, help="PA input back-off in dB")
     p.add_argument("--estimator", default="ls", help="OFDM link channel estimator: ls, lmmse, perfect")
     p.add_argument("--equalizer", default="lmmse", help="OFDM link equaliser: zf, lmmse")
+    p.add_argument("--domain", default="time", help="OFDM link channel: time (with PA) or freq (fast, no PA)")
     p.add_argument("--papr-weight", type=float, default=0.0, help="weight of the PAPR penalty")
     p.add_argument("--papr-target", type=float, default=6.0, help="PAPR (dB) above which the penalty acts")
     p.add_argument("--prior-weight", type=float, default=0.0, help="weight of the symbol-prior regulariser")
@@ -298,6 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--equalizer", default="lmmse", help="zf or lmmse")
     p.add_argument("--precoding", default="identity", help="identity or svd")
     p.add_argument("--no-interleave", action="store_true", help="map symbols in order (no shuffling)")
+    p.add_argument("--domain", default="time", help="time (OFDM, PA, FIR channel) or freq (per-RE, no PA)")
     p.add_argument("--data", default=None)
     p.add_argument("--limit", type=_positive_int, default=None)
     p.add_argument("--out", default=None, help="CSV to append to (resumes from it); a PNG is drawn beside it")

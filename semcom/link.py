@@ -72,6 +72,9 @@ class LinkConfig:
     :param equalizer: ``zf`` or ``lmmse``.
     :param interleave: shuffle symbols across subcarriers, OFDM symbols and streams.
     :param clip_ratio_db: clipping-and-filtering ratio to RMS in dB, or None for none.
+    :param domain: ``time`` (OFDM modulation, PA, FIR channel: realistic) or ``freq``
+        (the channel applied per resource element: fast, for training; exact when the
+        channel is static and shorter than the cyclic prefix; no PA).
     """
 
     ofdm: OFDMConfig = field(default_factory=OFDMConfig)
@@ -87,11 +90,12 @@ class LinkConfig:
     equalizer: str = "lmmse"
     interleave: bool = True
     clip_ratio_db: float | None = None
+    domain: str = "time"
 
     def __post_init__(self):
         choices = {"channel": TORCH_CHANNELS + SIONNA_CHANNELS, "pa": PA_MODELS,
                    "precoding": ("identity", "svd"), "estimator": ("ls", "lmmse", "perfect"),
-                   "equalizer": ("zf", "lmmse")}
+                   "equalizer": ("zf", "lmmse"), "domain": ("time", "freq")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"LinkConfig.{name}={getattr(self, name)!r}; choose one of {', '.join(allowed)}")
@@ -99,6 +103,8 @@ class LinkConfig:
             raise ValueError(f"LinkConfig.ibo_db={self.ibo_db} must be in -10..40 dB")
         if self.delay_spread_s < 0 or self.max_speed_mps < 0 or self.carrier_frequency_hz <= 0:
             raise ValueError("LinkConfig: delay_spread_s and max_speed_mps must be >= 0, carrier_frequency_hz > 0")
+        if self.domain == "freq" and self.pa != "none":
+            raise ValueError("LinkConfig.domain='freq' cannot model a PA (a time-domain nonlinearity): use 'time'")
         if self.precoding == "svd" and self.channel.startswith(("tdl", "cdl")) and self.max_speed_mps > 0:
             raise ValueError("LinkConfig.precoding='svd' needs a static channel (max_speed_mps=0)")
 
@@ -163,9 +169,17 @@ class OFDMLink(nn.Module):
         taps = taps.to(s.device)
         h_freq = self.frequency_response(taps, l_min, num_samples // o.symbol_length)  # [B, rx, tx, T, N]
         w = self.precoder(h_freq)  # [B, T, N, tx, S]
-        x_time, x_pa_in = self.transmit(s, w)
-        y_time = apply_fir(x_time, taps)[..., -l_min: -l_min + num_samples]  # [B, rx, samples]
-        y_time = y_time + complex_normal(y_time.shape, n0[:, None, None], device=s.device, generator=generator)
+        if self.cfg.domain == "freq":
+            x_grid = self.transmit_grid(s, w)  # [B, tx, T, N]
+            y_grid = torch.einsum("bratn,batn->brtn", h_freq, x_grid)
+            y_grid = y_grid + complex_normal(y_grid.shape, n0[:, None, None, None], device=s.device,
+                                             generator=generator)
+            x_pa_in = self.modulator(x_grid)
+        else:
+            x_time, x_pa_in = self.transmit(s, w)
+            y_time = apply_fir(x_time, taps)[..., -l_min: -l_min + num_samples]  # [B, rx, samples]
+            y_time = y_time + complex_normal(y_time.shape, n0[:, None, None], device=s.device, generator=generator)
+            y_grid = self.demodulator(y_time)
         h_eff = None
         if self.cfg.estimator == "perfect":
             used = torch.as_tensor(o.used_subcarriers, device=s.device)
@@ -175,7 +189,7 @@ class OFDMLink(nn.Module):
                 torch.eye(o.num_tx_ant, o.num_streams, dtype=torch.complex64, device=s.device).expand(
                     batch, h_freq.shape[3], o.fft_size, -1, -1)
             h_eff = torch.einsum("bratn,btnas->brstn", h_freq, w_full) / o.num_streams ** 0.5 * mask
-        out = self.receive(y_time, s.shape[1], n0, h_eff=h_eff)
+        out = self.receive_grid(y_grid, s.shape[1], n0, h_eff=h_eff)
         out.tx_signal = x_pa_in
         return out
 
@@ -188,6 +202,11 @@ class OFDMLink(nn.Module):
 
         :input s: [B, k] complex, unit power. :input precoder: [B, T, N, tx, S] or None (identity).
         """
+        x_pa_in = self.modulator(self.transmit_grid(s, precoder))
+        return self.pa(x_pa_in), x_pa_in
+
+    def transmit_grid(self, s: torch.Tensor, precoder: torch.Tensor | None = None) -> torch.Tensor:
+        """Symbols -> precoded (and clipped) grid [B, tx, T, N], total power 1 per used RE."""
         o, c = self.cfg.ofdm, self.cfg
         x_streams = self.blocks(s.shape[1])["mapper"](s)  # [B, S, T, N]
         if precoder is None:
@@ -198,8 +217,7 @@ class OFDMLink(nn.Module):
         x_grid = x_grid / o.num_streams ** 0.5  # total power 1 per used RE
         if c.clip_ratio_db is not None:
             x_grid = clip_and_filter(x_grid, o.fft_size, torch.as_tensor(o.used_subcarriers), c.clip_ratio_db)
-        x_pa_in = self.modulator(x_grid)
-        return self.pa(x_pa_in), x_pa_in
+        return x_grid
 
     def receive(self, y_time: torch.Tensor, num_symbols: int, n0, h_eff: torch.Tensor | None = None) -> ChannelOutput:
         """Receiver half: time samples [B, rx, samples] -> equalised symbols.
@@ -207,9 +225,13 @@ class OFDMLink(nn.Module):
         :input n0: noise variance per RE ([B] or scalar), e.g. from the preamble's SNR estimate.
         :input h_eff: genie channel [B, rx, S, T, N]; None estimates it from the pilots.
         """
+        return self.receive_grid(self.demodulator(y_time), num_symbols, n0, h_eff)
+
+    def receive_grid(self, y_grid: torch.Tensor, num_symbols: int, n0, h_eff: torch.Tensor | None = None) \
+            -> ChannelOutput:
+        """Receiver after the FFT: grid [B, rx, T, N] -> equalised symbols."""
         b = self.blocks(num_symbols)
-        n0 = torch.as_tensor(n0, dtype=torch.float32, device=y_time.device).expand(y_time.shape[0])
-        y_grid = self.demodulator(y_time)  # [B, rx, T, N]
+        n0 = torch.as_tensor(n0, dtype=torch.float32, device=y_grid.device).expand(y_grid.shape[0])
         err = None
         if h_eff is None:
             h_eff, err = b["estimator"](y_grid, n0)

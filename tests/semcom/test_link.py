@@ -100,3 +100,23 @@ def test_nan_symbols_rejected():
     s[0, 0] = float("nan")
     with pytest.raises(ValueError, match="NaN"):
         OFDMLink(LinkConfig())(s, torch.tensor([10.0]))
+
+
+@pytest.mark.parametrize("ofdm", ["seed-siso", "seed-2x2"])
+def test_frequency_domain_link_equals_time_domain_within_the_cp(ofdm):
+    """Static multipath shorter than the CP: OFDM diagonalises the channel, so the fast per-RE
+    model and the time-domain model deliver the same symbols (noise-free)."""
+    s = symbols(4)
+    out = {}
+    for domain in ("time", "freq"):
+        torch.manual_seed(7)  # same taps
+        link = OFDMLink(LinkConfig(ofdm=preset(ofdm), channel="multipath", delay_spread_s=600e-9,
+                                   estimator="perfect", domain=domain))
+        out[domain] = link(s, torch.full((4,), 120.0))
+    torch.testing.assert_close(out["freq"].s_hat, out["time"].s_hat, atol=2e-3, rtol=0)
+    torch.testing.assert_close(out["freq"].tx_signal, out["time"].tx_signal)
+
+
+def test_frequency_domain_refuses_a_pa():
+    with pytest.raises(ValueError, match="domain"):
+        LinkConfig(domain="freq", pa="rapp")
