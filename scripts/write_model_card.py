@@ -39,6 +39,7 @@ def main(argv=None) -> int:
     p.add_argument("--data", required=True)
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--note", default="", help="training history worth knowing (e.g. a changed learning rate)")
     args = p.parse_args(argv)
 
     entry = zoo.index()[args.name]
@@ -81,6 +82,7 @@ def main(argv=None) -> int:
 - Command: `{meta.get('command') or 'not recorded; configuration: ' + json.dumps(tc)}`
 - Schedule: AdamW (lr {tc.get('lr')}, weight decay {tc.get('weight_decay')}), batch {tc.get('batch_size')}, {tc.get('warmup_steps')} warm-up steps, cosine to {tc.get('min_lr')} over {tc.get('epochs')} epochs; EMA decay {tc.get('ema_decay')}; MSE loss.
 - Progress: **{meta.get('epochs_done', 0):.2f} of {tc.get('epochs')} epochs** ({meta.get('images_seen', 0):,} images seen), {hours:.2f} h of wall time on {meta.get('hardware') or 'CPU'}.
+{('- History: ' + args.note) if args.note else ''}
 - Resume with the same command (it carries `--resume`) on the run folder's `checkpoint.pt`; then
   `semcom export --checkpoint runs/{args.name}/checkpoint.pt --zoo-name {args.name}` and this script.
 
