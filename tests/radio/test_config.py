@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from radio.config import RadioConfig
@@ -42,3 +43,18 @@ def test_yaml_errors_name_the_file(tmp_path):
 def test_round_trip():
     cfg = RadioConfig(driver="sim", tx_channels=(0, 1), rx_channels=(0, 1), options={"snr_db": 10})
     assert RadioConfig.from_dict(cfg.to_dict()) == cfg
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=[p.stem for p in CONFIGS])
+def test_shipped_configs_open_or_ask_for_an_address(path):
+    """Simulated configs open; hardware ones refuse to start without the user's address."""
+    from radio import open_radio
+
+    cfg = RadioConfig.from_yaml(path)
+    if cfg.driver in ("pluto", "usrp"):
+        with pytest.raises(ValueError, match="uri"):
+            open_radio(cfg)
+    elif cfg.driver == "sim":
+        with open_radio(cfg) as radio:
+            radio.tx(np.full(64, 0.1 + 0j, np.complex64), cyclic=True)
+            assert radio.rx(128).shape == (cfg.num_rx, 128)
