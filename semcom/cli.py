@@ -104,7 +104,7 @@ def cmd_sweep(args) -> int:
                      progress=not args.json and not args.quiet,
                      link_kwargs={"estimator": args.estimator, "equalizer": args.equalizer,
                                   "precoding": args.precoding, "interleave": not args.no_interleave,
-                                  "domain": args.domain})
+                                  "domain": args.domain, "clip_ratio_db": args.clip})
     if args.json:
         keys = ("snr_db", "psnr_db", "papr_db_1e-3", "scheme", "ssim", "ber", "bler", "link", "channel", "mimo",
                 "pa", "ibo_db", "n_images")
@@ -301,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--precoding", default="identity", help="identity or svd")
     p.add_argument("--no-interleave", action="store_true", help="map symbols in order (no shuffling)")
     p.add_argument("--domain", default="time", help="time (OFDM, PA, FIR channel) or freq (per-RE, no PA)")
+    p.add_argument("--clip", type=float, default=None, help="clipping and filtering at this ratio to RMS (dB)")
     p.add_argument("--data", default=None)
     p.add_argument("--limit", type=_positive_int, default=None)
     p.add_argument("--out", default=None, help="CSV to append to (resumes from it); a PNG is drawn beside it")
