@@ -143,36 +143,81 @@ def cmd_ota(args) -> int:
     ofdm = ofdm_for_radio(cfg.num_tx, cfg.num_rx, cfg.sample_rate_sps)
     trx = Transceiver(model, args.model, ofdm, tx_snr_db=args.tx_snr)
     frames = args.frames if not args.loop else (args.frames or 10 ** 9)
-    stats = {"sent": 0, "lost": 0}
+    stats = {"sent": 0, "lost": 0, "psnr": [], "baseline": []}
     last = {}
+    live = _LiveStats() if args.loop and not args.json else None
 
     def on_frame(row, received):
         stats["sent"] += 1
         stats["lost"] += not row["detected"] or row["psnr_db"] is None
+        if row["psnr_db"] is not None:
+            stats["psnr"].append(row["psnr_db"])
+        if row["baseline_psnr_db"] is not None:
+            stats["baseline"].append(row["baseline_psnr_db"])
         last.update(received)
         if args.json:
             keys = ("seq", "detected", "cfo_hz", "snr_est_db", "psnr_db", "ssim", "baseline_psnr_db",
                     "baseline_scheme", "error")
             print(json.dumps({k: row[k] for k in keys}), flush=True)
+        elif live is not None:
+            live.update(row, stats)
         else:
             print(_ota_line(row, stats), flush=True)
 
+    rows = []
     try:
         radio = open_radio(cfg)
         if args.record:
             radio = SigMFRecorder(radio, args.record, description=f"semcom ota --model {args.model}")
         with radio:
-            rows = run_ota(radio, trx, image, frames=frames, baseline=args.baseline, on_frame=on_frame)
+            if live is not None:
+                with live:
+                    rows = run_ota(radio, trx, image, frames=frames, baseline=args.baseline, on_frame=on_frame)
+            else:
+                rows = run_ota(radio, trx, image, frames=frames, baseline=args.baseline, on_frame=on_frame)
     except KeyboardInterrupt:
-        rows = []
+        print(f"stopped: {stats['sent']} frames, {stats['lost']} lost", file=sys.stderr)
     except RadioError as exc:
         raise RadioError(f"radio {cfg.driver}: {exc}") from exc
     if args.out and last:
         _write_ota_png(args.out, image, last)
         if not args.json:
             print(f"wrote {args.out}")
-    ok = [r for r in rows if r["psnr_db"] is not None]
-    return 0 if ok or not rows else 1
+    return 0 if stats["psnr"] or not stats["sent"] else 1
+
+
+class _LiveStats:
+    """A rich table, redrawn after every frame of ``semcom ota --loop``."""
+
+    def __init__(self):
+        from rich.live import Live
+
+        self._live = Live(refresh_per_second=4)
+
+    def __enter__(self):
+        self._live.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._live.__exit__(*exc)
+
+    def update(self, row: dict, stats: dict) -> None:
+        from rich.table import Table
+
+        def mean(v):
+            return f"{np.mean(v):.2f} dB" if v else "-"
+
+        t = Table(title="semcom ota", show_header=False)
+        t.add_row("frames sent / lost", f"{stats['sent']} / {stats['lost']}")
+        t.add_row("last CFO", f"{row['cfo_hz']:+.0f} Hz" if row["cfo_hz"] is not None else "-")
+        t.add_row("last SNR estimate", f"{row['snr_est_db']:.1f} dB" if row["snr_est_db"] is not None else "-")
+        t.add_row("semantic PSNR (last / mean)",
+                  f"{row['psnr_db'] if row['psnr_db'] is not None else '-'} / {mean(stats['psnr'])}")
+        t.add_row(f"baseline {row['baseline_scheme'] or ''} PSNR (last / mean)",
+                  f"{row['baseline_psnr_db'] if row['baseline_psnr_db'] is not None else '-'} / "
+                  f"{mean(stats['baseline'])}")
+        t.add_row("last error", row["error"] or "")
+        self._live.update(t)
 
 
 def _ota_line(row: dict, stats: dict) -> str:

@@ -137,3 +137,13 @@ def test_reliability_over_tdl_with_cfo_and_random_timing():
             sim.append(float(psnr(out["x_hat"], x)))
     assert detected >= 198
     assert abs(np.mean(ota) - np.mean(sim)) < 1.0, (np.mean(ota), np.mean(sim))
+
+
+def test_loop_runs_through_lost_frames_and_counts_them(tmp_path, capsys):
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("radio:\n  driver: sim\n  sample_rate_sps: 1.92e6\n  rx_gain_db: 0\n"
+                   "  options: {snr_db: -15, seed: 2}\n")
+    rc = main(["ota", "--radio", "sim", "--config", str(cfg), "--loop", "--frames", "3"])
+    out = capsys.readouterr().out
+    assert rc == 1  # nothing decoded
+    assert "3 / 3" in out  # sent / lost in the live table
