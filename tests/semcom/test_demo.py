@@ -6,6 +6,7 @@ def test_demo_prints_table_and_writes_png(tmp_path, capsys):
     assert main(["demo", "--snr", "0,20", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "cnn" in text and "vit" in text and "20 dB" in text
+    assert "flat AWGN" in text and "MIMO-OFDM" in text
     assert out.stat().st_size > 10_000
     from PIL import Image
 
