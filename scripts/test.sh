@@ -22,3 +22,10 @@ bash scripts/setup.sh dev,sionna,pluto,zmq
 
 PIP_CONSTRAINT=scripts/constraints-numpy1.txt VENV=.venv-np1 bash scripts/setup.sh dev
 SEMCOM_EXPECT_NUMPY1=1 .venv-np1/bin/python -m pytest -q -p no:cacheprovider tests/compat
+
+# GNU Radio blocks: Debian's GNU Radio and this project in one Python (numpy < 2).
+if /usr/bin/python3 -c "import gnuradio.zeromq" 2>/dev/null; then
+    [ -x .venv-gr/bin/python ] || /usr/bin/python3 -m venv --system-site-packages .venv-gr
+    PIP_CONSTRAINT=scripts/constraints-numpy1.txt VENV=.venv-gr bash scripts/setup.sh
+    .venv/bin/python -m pytest -q -p no:cacheprovider tests/radio/test_gnuradio_blocks.py
+fi
