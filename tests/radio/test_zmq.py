@@ -47,7 +47,7 @@ def flowgraph():
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     line = proc.stdout.readline()
     assert "running" in line, line + (proc.stdout.read() if proc.poll() is not None else "")
-    yield RadioConfig(driver="zmq", rx_gain_db=0.0, timeout_s=5.0, options={"tx_address": tx, "rx_address": rx})
+    yield RadioConfig(driver="zmq", rx_gain_db=0.0, timeout_s=30.0, options={"tx_address": tx, "rx_address": rx})
     proc.terminate()
     try:
         proc.wait(timeout=10)
