@@ -28,6 +28,27 @@ class ChannelOutput:
     noise_var: torch.Tensor | None = None
     tx_signal: torch.Tensor | None = None
 
+    @property
+    def decoder_symbols(self) -> torch.Tensor:
+        """What a JSCC decoder gets: ``s_hat`` weighted by each symbol's reliability
+        (see :func:`reliability_weighted`); ``s_hat`` itself when all symbols are equally reliable."""
+        return self.s_hat if self.noise_var is None else reliability_weighted(self.s_hat, self.noise_var)
+
+
+def reliability_weighted(s_hat: torch.Tensor, noise_var: torch.Tensor) -> torch.Tensor:
+    """Relative MMSE weighting of unbiased symbol estimates.
+
+    For a unit-power Gaussian symbol seen with noise variance v, the MMSE estimate
+    is ``s_hat / (1 + v)``. Dividing by the frame's mean shrinkage ``1 / (1 + mean v)``
+    keeps the scale a decoder trained on a flat channel expects (on a flat channel
+    this is the identity) while symbols in deep fades are pulled towards zero
+    instead of carrying amplified noise.
+
+    :input s_hat: [batch, k] complex. :input noise_var: [batch, k] real, > 0.
+    :output: [batch, k] complex.
+    """
+    return s_hat * ((1.0 + noise_var.mean(dim=1, keepdim=True)) / (1.0 + noise_var))
+
 
 def noise_variance(snr_db: torch.Tensor) -> torch.Tensor:
     """N0 for unit symbol energy: ``10 ** (-snr_db / 10)``."""

@@ -8,24 +8,27 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export SEMCOM_THREADS=${SEMCOM_THREADS:-2}
 
-# Debian's packages: libiio0 for pyadi-iio's pylibiio 0.25 (the Pluto driver probe) and GNU Radio
-# (the zmq backend's flowgraph, run by Debian's python3). Best effort: without them those tests skip.
+# Debian's packages: libiio0 for pyadi-iio's pylibiio 0.25 (the Pluto driver probe), GNU Radio
+# (the zmq backend's flowgraph, run by Debian's python3) and UHD's Python API (the USRP driver
+# probe). Best effort: without them those tests skip.
 need=""
 ldconfig -p | grep -q libiio.so.0 || need="$need libiio0"
 /usr/bin/python3 -c "import gnuradio.zeromq" 2>/dev/null || need="$need gnuradio"
+/usr/bin/python3 -c "import uhd" 2>/dev/null || need="$need python3-uhd"
 if [ -n "$need" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need) \
         >/dev/null 2>&1 || echo "note: could not install$need; their tests will be skipped"
 fi
 bash scripts/setup.sh dev,sionna,pluto,zmq
+
+# GNU Radio and UHD live in Debian's Python (numpy < 2): .venv-gr sees them and this project.
+# tests/radio/test_gnuradio_blocks.py and the USRP driver probe use it; they skip without it.
+if /usr/bin/python3 -c "import gnuradio.zeromq" 2>/dev/null; then
+    [ -x .venv-gr/bin/python ] || /usr/bin/python3 -m venv --system-site-packages .venv-gr
+    PIP_CONSTRAINT=scripts/constraints-numpy1.txt VENV=.venv-gr bash scripts/setup.sh
+fi
+
 .venv/bin/python -m pytest -q "$@"
 
 PIP_CONSTRAINT=scripts/constraints-numpy1.txt VENV=.venv-np1 bash scripts/setup.sh dev
 SEMCOM_EXPECT_NUMPY1=1 .venv-np1/bin/python -m pytest -q -p no:cacheprovider tests/compat
-
-# GNU Radio blocks: Debian's GNU Radio and this project in one Python (numpy < 2).
-if /usr/bin/python3 -c "import gnuradio.zeromq" 2>/dev/null; then
-    [ -x .venv-gr/bin/python ] || /usr/bin/python3 -m venv --system-site-packages .venv-gr
-    PIP_CONSTRAINT=scripts/constraints-numpy1.txt VENV=.venv-gr bash scripts/setup.sh
-    .venv/bin/python -m pytest -q -p no:cacheprovider tests/radio/test_gnuradio_blocks.py
-fi

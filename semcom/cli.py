@@ -68,9 +68,11 @@ def cmd_train(args) -> int:
     link = None
     if args.link == "ofdm":
         link = {"mimo": args.mimo, "pa": args.pa, "ibo_db": args.ibo, "estimator": args.estimator,
-                "equalizer": args.equalizer, "domain": args.domain}
+                "equalizer": args.equalizer, "domain": args.domain, "clip_ratio_db": args.clip}
     elif args.link != "flat":
         raise ValueError(f"--link must be 'flat' or 'ofdm', got {args.link!r}")
+    elif args.clip is not None:
+        raise ValueError("--clip needs --link ofdm (clipping and filtering acts on the OFDM waveform)")
     cfg = TrainConfig(arch=args.arch, link=link, papr_weight=args.papr_weight, papr_target_db=args.papr_target,
                       prior_weight=args.prior_weight, prior=args.prior, prior_nu=args.prior_nu,
                       init_from=args.init_from, model=model_cfg, data=args.data, out=args.out, epochs=args.epochs,
@@ -142,7 +144,7 @@ def cmd_ota(args) -> int:
     image = images.images[0]
     ofdm = ofdm_for_radio(cfg.num_tx, cfg.num_rx, cfg.sample_rate_sps)
     trx = Transceiver(model, args.model, ofdm, tx_snr_db=args.tx_snr)
-    frames = args.frames if not args.loop else (args.frames or 10 ** 9)
+    frames = args.frames or (10 ** 9 if args.loop else 1)
     stats = {"sent": 0, "lost": 0, "psnr": [], "baseline": []}
     last = {}
     live = _LiveStats() if args.loop and not args.json else None
@@ -301,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--estimator", default="ls", help="OFDM link channel estimator: ls, lmmse, perfect")
     p.add_argument("--equalizer", default="lmmse", help="OFDM link equaliser: zf, lmmse")
     p.add_argument("--domain", default="time", help="OFDM link channel: time (with PA) or freq (fast, no PA)")
+    p.add_argument("--clip", type=float, default=None,
+                   help="OFDM link clipping and filtering at this ratio to RMS (dB), trained through")
     p.add_argument("--papr-weight", type=float, default=0.0, help="weight of the PAPR penalty")
     p.add_argument("--papr-target", type=float, default=6.0, help="PAPR (dB) above which the penalty acts")
     p.add_argument("--prior-weight", type=float, default=0.0, help="weight of the symbol-prior regulariser")
@@ -360,7 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default="cnn", help="zoo name or checkpoint")
     p.add_argument("--image", default=None, help="image to send (default: a bundled sample)")
     p.add_argument("--baseline", default=None, help="digital baseline, e.g. heic-ldpc (MCS from the SNR estimate)")
-    p.add_argument("--frames", type=_positive_int, default=1)
+    p.add_argument("--frames", type=_positive_int, default=None, help="frames to send (default 1; with --loop: no end)")
     p.add_argument("--loop", action="store_true", help="keep sending until interrupted (or --frames)")
     p.add_argument("--tx-snr", type=float, default=10.0, help="SNR (dB) the encoder is told")
     p.add_argument("--out", default=None, help="PNG of original / semantic / baseline")

@@ -21,7 +21,7 @@ def transmit(model: JSCCModel, x: torch.Tensor, snr_db: float, channel, generato
     snr = torch.full((x.shape[0],), float(snr_db))
     s = model.encode(x, snr)
     out = channel(s, snr, generator=generator)
-    return model.decode(out.s_hat, out.snr_eff_db, x.shape[2:])
+    return model.decode(out.decoder_symbols, out.snr_eff_db, x.shape[2:])
 
 
 def evaluate(model: JSCCModel, data, snrs_db, channel: str = "awgn", limit: int | None = None,

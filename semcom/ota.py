@@ -167,7 +167,7 @@ class Transceiver:
             return rec
         out = self.link.receive(body[None], header.num_symbols, n0=max(det.noise_var, 1e-12))
         if header.scheme == 0:
-            x_hat = self.model.decode(out.s_hat, out.snr_eff_db, (header.height, header.width))
+            x_hat = self.model.decode(out.decoder_symbols, out.snr_eff_db, (header.height, header.width))
             rec.image = to_uint8(x_hat)[0]
         elif baseline is not None:
             images, _, failures = baseline.decode(out.s_hat, out.noise_var, header.height, header.width)

@@ -72,7 +72,7 @@ def run_point(model, images: ImageSet, point: SweepPoint, link_kwargs: dict, bat
         snr = torch.full((x.shape[0],), point.snr_db)
         s = model.encode(x, snr)
         out = channel(s, snr, generator=gen)
-        x_hat = model.decode(out.s_hat, out.snr_eff_db, x.shape[2:])
+        x_hat = model.decode(out.decoder_symbols, out.snr_eff_db, x.shape[2:])
         p.append(psnr(x_hat, x))
         q.append(ssim(x_hat, x))
         if out.tx_signal is not None:

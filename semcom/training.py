@@ -104,6 +104,19 @@ def build_channel(cfg: TrainConfig) -> nn.Module:
     return OFDMLink(LinkConfig(ofdm=ofdm_for(mimo), channel=cfg.channel, **kwargs))
 
 
+def describe_channel(cfg: TrainConfig) -> str:
+    """The training (and validation) channel in words, e.g. ``2x2 OFDM tdl-a, rapp PA at 3 dB IBO``."""
+    if cfg.link is None:
+        return cfg.channel
+    link = cfg.link
+    text = f"{link.get('mimo', '1x1')} OFDM {cfg.channel}"
+    if link.get("pa", "none") != "none":
+        text += f", {link['pa']} PA at {link.get('ibo_db', 6.0):g} dB IBO"
+    if link.get("clip_ratio_db") is not None:
+        text += f", clip {link['clip_ratio_db']:g} dB"
+    return text
+
+
 def regularisers(cfg: TrainConfig, out: dict) -> torch.Tensor | float:
     """PAPR penalty on the transmitted waveform (or the symbol block on a flat
     channel) and the prior regulariser on the symbols, weighted."""
@@ -187,10 +200,16 @@ def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
 
 
 @torch.no_grad()
-def validate(model: JSCCModel, images: ImageSet, device, snrs=VAL_SNRS_DB, batch_size: int = 250) -> dict:
-    """Mean PSNR (dB) at each SNR over AWGN, with fixed noise (seed 1234)."""
-    channel = make_channel("awgn")
+def validate(model: JSCCModel, images: ImageSet, device, snrs=VAL_SNRS_DB, batch_size: int = 250,
+             channel: nn.Module | None = None) -> dict:
+    """Mean PSNR (dB) at each SNR over ``channel`` (default flat AWGN), with fixed noise (seed 1234).
+
+    A run trained through the OFDM link is validated through that link (its fading and PA),
+    so its log shows what it is optimised for."""
+    channel = make_channel("awgn") if channel is None else channel
     gen = torch.Generator(device="cpu").manual_seed(1234)
+    state = torch.random.get_rng_state()
+    torch.manual_seed(1234)  # Sionna's channel taps come from torch's global generator
     result = {}
     for snr in snrs:
         values = []
@@ -198,9 +217,10 @@ def validate(model: JSCCModel, images: ImageSet, device, snrs=VAL_SNRS_DB, batch
             x = to_tensor(chunk, device)
             s = model.encode(x, snr).cpu()
             out = channel(s, torch.full((x.shape[0],), snr), generator=gen)
-            x_hat = model.decode(out.s_hat.to(device), out.snr_eff_db.to(device), x.shape[2:])
+            x_hat = model.decode(out.decoder_symbols.to(device), out.snr_eff_db.to(device), x.shape[2:])
             values.append(psnr(x_hat, x).cpu())
         result[snr] = float(torch.cat(values).mean())
+    torch.random.set_rng_state(state)
     return result
 
 
@@ -216,7 +236,7 @@ def write_log(path: Path, rows: list[dict]) -> None:
     os.replace(tmp, path)
 
 
-def plot_log(csv_path: Path, png_path: Path) -> None:
+def plot_log(csv_path: Path, png_path: Path, title: str = "AWGN") -> None:
     """Validation PSNR and training loss per epoch, from the CSV log, to a PNG."""
     import matplotlib
 
@@ -232,7 +252,7 @@ def plot_log(csv_path: Path, png_path: Path) -> None:
     for key in rows[0]:
         if key.startswith("val_psnr_"):
             a.plot(epochs, [float(r[key]) for r in rows], marker=".", label=key[9:].replace("db", " dB"))
-    a.set(xlabel="epoch", ylabel="validation PSNR (dB)", title="EMA model, AWGN")
+    a.set(xlabel="epoch", ylabel="validation PSNR (dB)", title=f"EMA model, {title}")
     a.grid(alpha=0.3)
     a.legend(title="SNR")
     b.plot(epochs, [float(r["train_loss"]) for r in rows], marker=".")
@@ -354,7 +374,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, command
         finished_epoch = done >= steps_per_epoch
         next_epoch, next_batch = (epoch + 1, 0) if finished_epoch else (epoch, done)
         if env.main:
-            val = validate(ema.model, val_set, env.device)
+            val = validate(ema.model, val_set, env.device, channel=channel)
             result = {"epoch": next_epoch, "step": step, "train_loss": float(np.mean(losses)) if losses else float("nan"),
                       **{f"val_psnr_{s:g}db": round(v, 3) for s, v in val.items()},
                       "lr": optimizer.param_groups[0]["lr"], "elapsed_s": round(elapsed + time.time() - t0, 1)}
@@ -364,7 +384,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, command
             last_save = time.time()
             if history:
                 write_log(out / LOG, history)
-                plot_log(out / LOG, out / "log.png")
+                plot_log(out / LOG, out / "log.png", title=describe_channel(cfg))
             print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in result.items()),
                   file=sys.stderr)
         epoch, batch_start = next_epoch, next_batch

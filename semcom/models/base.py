@@ -140,7 +140,7 @@ class JSCCModel(nn.Module):
         """
         s = self.encode(x, snr_db)
         out = channel(s, as_snr_tensor(snr_db, x.shape[0], x.device))
-        x_hat = self.decode(out.s_hat, out.snr_eff_db, x.shape[2:])
+        x_hat = self.decode(out.decoder_symbols, out.snr_eff_db, x.shape[2:])
         return {"x_hat": x_hat, "symbols": s, "snr_eff_db": out.snr_eff_db, "tx_signal": out.tx_signal}
 
     def encode_latent(self, x: torch.Tensor, snr_db: torch.Tensor) -> torch.Tensor:

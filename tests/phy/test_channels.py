@@ -72,3 +72,16 @@ def test_bad_snr_rejected():
 
 def test_noise_variance_formula():
     assert math.isclose(float(noise_variance(torch.tensor(10.0))), 0.1, rel_tol=1e-6)
+
+
+def test_reliability_weighting_is_identity_when_flat_and_shrinks_faded_symbols():
+    from phy.channels import ChannelOutput, reliability_weighted
+
+    s = torch.randn(2, 6, dtype=torch.complex64)
+    flat = torch.full((2, 6), 0.3)
+    assert torch.allclose(reliability_weighted(s, flat), s)
+    assert ChannelOutput(s, torch.zeros(2)).decoder_symbols is s  # no per-symbol variances: unchanged
+    var = torch.tensor([[0.1, 0.1, 10.0]])
+    w = reliability_weighted(torch.ones(1, 3, dtype=torch.complex64), var)
+    mean = (0.1 + 0.1 + 10.0) / 3  # 3.4
+    assert torch.allclose(w.real, torch.tensor([[(1 + mean) / 1.1, (1 + mean) / 1.1, (1 + mean) / 11.0]]))

@@ -1,3 +1,8 @@
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -58,6 +63,32 @@ def test_no_device_args_means_no_discovery():
         USRPRadio(cfg(uri=None), uhd_module=FakeUHD())
     with pytest.raises(RadioError, match="USRP not found"):
         USRPRadio(cfg(uri="name=nothing"), uhd_module=FakeUHD())
+
+
+def _python_with_uhd() -> str | None:
+    """A Python that imports Debian's UHD bindings (``.venv-gr`` sees the system's), or None."""
+    for python in (Path(".venv-gr/bin/python"), Path("/usr/bin/python3")):
+        if python.exists() and subprocess.run([str(python), "-c", "import uhd"], capture_output=True,
+                                              timeout=60).returncode == 0:
+            return str(python)
+    return None
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare")
+def test_real_uhd_without_network_fails_cleanly():
+    """UHD's real MultiUSRP, in a namespace with no network: one clear RadioError, no discovery."""
+    python = _python_with_uhd()
+    if python is None:
+        pytest.skip("no Python with the UHD bindings (apt install python3-uhd; scripts/test.sh builds .venv-gr)")
+    code = ("import sys; sys.path.insert(0, '.')\n"
+            "from radio.config import RadioConfig\nfrom radio.usrp import USRPRadio\nfrom radio.base import RadioError\n"
+            "try:\n    USRPRadio(RadioConfig(driver='usrp', uri='addr=192.0.2.1'))\nexcept RadioError as e:\n"
+            "    print('RadioError', e)\n")
+    proc = subprocess.run(["unshare", "-n", python, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=os.getcwd())
+    if "Operation not permitted" in proc.stderr:
+        pytest.skip("unshare -n not permitted here")
+    assert proc.stdout.startswith("RadioError USRP not found with args 'addr=192.0.2.1'"), proc.stdout + proc.stderr
 
 
 @pytest.mark.hardware

@@ -107,14 +107,28 @@ def test_fine_tune_through_ofdm_link_with_pa_and_regularisers(npz_data, tmp_path
 
     base = load_model("cnn")
     c = cfg(npz_data, tmp_path / "ft", model=base.config(), epochs=1, batch_size=16, max_steps=3,
-            channel="multipath", link={"mimo": "2x2", "pa": "rapp", "ibo_db": 3.0},
+            channel="multipath", link={"mimo": "2x2", "pa": "rapp", "ibo_db": 3.0, "clip_ratio_db": 4.0},
             papr_weight=0.1, prior_weight=0.1, init_from="cnn", lr=1e-4)
-    train(c, progress=False)
+    result = train(c, progress=False)
     obj = read_checkpoint(tmp_path / "ft" / "checkpoint.pt")
     assert obj["train_state"]["step"] == 3
     moved = [not torch.equal(obj["train_state"]["model"][k].float(), v.float())
              for k, v in base.state_dict().items()]
     assert any(moved)  # the fine-tuning steps changed the weights
+    # validated through the training link (multipath, PA, clipping), not the flat AWGN channel
+    from semcom.data import load_images
+    from semcom.training import validate
+
+    awgn = validate(load_model(str(tmp_path / "ft" / "checkpoint.pt")), load_images(str(npz_data), "test").subset(16),
+                    "cpu")
+    assert result["val_psnr_10db"] < awgn[10.0] - 0.5
+
+
+def test_cli_clip_needs_the_ofdm_link(npz_data, tmp_path, capsys):
+    from semcom.cli import main
+
+    assert main(["train", "--data", str(npz_data), "--out", str(tmp_path / "r"), "--clip", "4"]) == 2
+    assert "--clip needs --link ofdm" in capsys.readouterr().err
 
 
 def test_init_from_a_model_of_another_ratio_is_refused(npz_data, tmp_path):
