@@ -3,6 +3,8 @@ approximation, clipping and filtering, and a differentiable penalty for training
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -48,6 +50,14 @@ def ccdf_gaussian(thresholds_db, num_samples: int) -> np.ndarray:
     Gaussian samples (Nyquist-sampled OFDM with N loaded subcarriers)."""
     g = 10.0 ** (np.asarray(thresholds_db, dtype=float) / 10.0)
     return 1.0 - (1.0 - np.exp(-g)) ** num_samples
+
+
+def papr_gaussian_at_ccdf(probability: float, num_samples: int) -> float:
+    """The PAPR (dB) that N independent complex Gaussian samples exceed with ``probability``:
+    the inverse of :func:`ccdf_gaussian`."""
+    if not 0.0 < probability < 1.0 or num_samples < 1:
+        raise ValueError(f"need 0 < probability < 1 and num_samples >= 1, got {probability}, {num_samples}")
+    return 10.0 * math.log10(-math.log(1.0 - (1.0 - probability) ** (1.0 / num_samples)))
 
 
 def papr_at_ccdf(papr_values_db, probability: float = 1e-3) -> float:

@@ -66,3 +66,11 @@ def test_papr_penalty_is_differentiable_and_orders_signals():
 def test_ccdf_quantile():
     v = torch.arange(1000, dtype=torch.float32)
     assert papr_at_ccdf(v, 0.1) == pytest.approx(899.1, abs=0.5)
+
+
+def test_gaussian_papr_quantile_inverts_the_ccdf():
+    from phy.papr import ccdf_gaussian, papr_gaussian_at_ccdf
+
+    x = papr_gaussian_at_ccdf(1e-3, 72)
+    assert ccdf_gaussian([x], 72)[0] == pytest.approx(1e-3, rel=1e-6)
+    assert 10.0 < x < 11.0  # the textbook ~10.5 dB for 72 subcarriers
