@@ -17,6 +17,7 @@ it returns ``None`` ("no frame") rather than raising or hanging.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, replace
 
@@ -132,6 +133,55 @@ def stf_metric(y: torch.Tensor, window: int = METRIC_WINDOW) -> tuple[torch.Tens
     return p.abs().square() / r.square().clamp_min(1e-20), p
 
 
+class FrameSearch:
+    """Every frame of one capture, one after another.
+
+    The Schmidl-Cox metric of the whole capture is computed once; :meth:`find`
+    then returns the first frame at or after a position, so a receiver walks
+    through a buffer of many frames in one pass. Each call does bounded work
+    (at most ``MAX_CANDIDATES`` refinements) whatever the input.
+
+    :input y: [n] or [rx, n] complex samples (anything: empty, NaN, huge).
+    :param threshold: metric level (0..1) the STF plateau must hold.
+    """
+
+    def __init__(self, y, preamble: Preamble, sample_rate_sps: float, threshold: float = 0.2):
+        self.preamble, self.fs = preamble, sample_rate_sps
+        self._y, self._scale = _clean(y)
+        self._candidates: list[int] = []
+        if self._y is None or self._y.shape[-1] < preamble.length + STF_PERIOD:
+            return
+        self._m, self._p = stf_metric(self._y)
+        if len(self._m) < PLATEAU_RUN:
+            return
+        ok = _sliding_sum((self._m > threshold).float(), PLATEAU_RUN) >= PLATEAU_RUN - 0.5
+        self._candidates = torch.nonzero(ok).flatten().tolist()
+
+    @property
+    def samples(self) -> torch.Tensor | None:
+        """The capture as complex64 [rx, n] in its own units, NaN/Inf samples set to 0 (None if unusable)."""
+        return None if self._y is None else self._y * self._scale
+
+    def find(self, search_from: int = 0) -> Detection | None:
+        """The first frame whose STF starts at or after ``search_from``, or None."""
+        if search_from < 0:
+            return None
+        first = bisect.bisect_left(self._candidates, search_from)
+        tried, next_allowed = 0, -1
+        for c in self._candidates[first:]:
+            if c < next_allowed:
+                continue
+            mid = c + PLATEAU_RUN // 2  # estimate the coarse CFO inside the plateau
+            det = _refine(self._y, self.preamble, self.fs, c, self._p[mid], float(self._m[mid]))
+            if det is not None:
+                return replace(det, noise_var=det.noise_var * self._scale ** 2)
+            tried += 1
+            if tried >= MAX_CANDIDATES:
+                break
+            next_allowed = c + self.preamble.stf_length  # a false alarm: skip past this plateau
+        return None
+
+
 def synchronize(y, preamble: Preamble, sample_rate_sps: float, threshold: float = 0.2,
                 search_from: int = 0) -> Detection | None:
     """Find the first frame at or after ``search_from`` in a capture.
@@ -139,27 +189,7 @@ def synchronize(y, preamble: Preamble, sample_rate_sps: float, threshold: float 
     :input y: [n] or [rx, n] complex samples.
     :output: a :class:`Detection`, or None when no frame is found.
     """
-    y, scale = _clean(y)
-    if y is None or search_from < 0 or y.shape[-1] < search_from + preamble.length + STF_PERIOD:
-        return None
-    m, p = stf_metric(y[:, search_from:])
-    if len(m) < PLATEAU_RUN:
-        return None
-    ok = _sliding_sum((m > threshold).float(), PLATEAU_RUN) >= PLATEAU_RUN - 0.5
-    candidates = torch.nonzero(ok).flatten().tolist()
-    tried, next_allowed = 0, -1
-    for c in candidates:
-        if c < next_allowed:
-            continue
-        mid = c + PLATEAU_RUN // 2  # estimate the coarse CFO inside the plateau
-        det = _refine(y, preamble, sample_rate_sps, search_from + c, p[mid], float(m[mid]))
-        if det is not None:
-            return replace(det, noise_var=det.noise_var * scale ** 2)
-        tried += 1
-        if tried >= MAX_CANDIDATES:
-            break
-        next_allowed = c + preamble.stf_length  # a false alarm: skip past this plateau
-    return None
+    return FrameSearch(y, preamble, sample_rate_sps, threshold).find(search_from)
 
 
 def _refine(y: torch.Tensor, pre: Preamble, fs: float, coarse: int, p: torch.Tensor,

@@ -19,7 +19,7 @@ import torch
 
 from phy.frame import FrameError, FrameHeader, decode_header, header_length, header_waveform, ltf_channel
 from phy.ofdm import OFDMConfig, preset
-from phy.sync import Preamble, correct_cfo, synchronize
+from phy.sync import FrameSearch, Preamble, correct_cfo
 
 from .data import to_tensor, to_uint8
 from .link import LinkConfig, OFDMLink
@@ -120,62 +120,107 @@ class Transceiver:
                 max_frames: int = 4) -> Reception:
         """Find, check and decode the first frame in ``capture`` ([rx, n] or [n]), skipping frames
         whose header names another ``scheme`` (0 semantic, 1 digital); never raises on bad IQ."""
-        search, rec = 0, Reception(detected=False, error="no frame detected")
-        for _ in range(max_frames):
-            det = synchronize(capture, self.preamble, self.fs, search_from=search)
+        search = FrameSearch(capture, self.preamble, self.fs)
+        rec = Reception(detected=False, error="no frame detected")
+        y, pos = search.samples, 0
+        for _ in range(max_frames if y is not None else 0):
+            det = search.find(pos)
             if det is None:
                 return rec
-            rec = self._receive_at(capture, det, baseline)
+            rec, body = self._front_end(y, det)
             if scheme is None or rec.header is None or rec.header.scheme == scheme:
+                self._decode([(rec, body, det)] if body is not None else [], baseline)
                 return rec
-            search = det.start + header_length(self.ofdm)  # a frame of the other kind: look further
+            pos = det.start + header_length(self.ofdm)  # a frame of the other kind: look further
             rec = Reception(detected=False, error="no frame of the expected kind detected")
         return rec
 
-    def _receive_at(self, capture: np.ndarray, det, baseline) -> Reception:
+    @torch.no_grad()
+    def receive_all(self, capture: np.ndarray, baseline=None) -> list[Reception]:
+        """Every frame in ``capture`` ([rx, n] or [n]), in order, in one pass.
+
+        Semantic frames of one image size are demodulated and decoded as one batch.
+        A frame cut by the end of the capture comes last, with ``truncated=True`` and
+        ``frame_start`` where it begins: a streaming caller keeps the samples from there.
+        Never raises on bad IQ; an unusable capture gives ``[]``.
+        """
+        search = FrameSearch(capture, self.preamble, self.fs)
+        y, pos = search.samples, 0
+        received, pending = [], []
+        while y is not None:
+            det = search.find(pos)
+            if det is None:
+                break
+            rec, body = self._front_end(y, det)
+            received.append(rec)
+            if rec.truncated:
+                break
+            pos = det.start + header_length(self.ofdm) + (body.shape[-1] if body is not None else 0)
+            if body is not None:
+                pending.append((rec, body, det))
+        self._decode(pending, baseline)
+        return received
+
+    def _front_end(self, y: torch.Tensor, det) -> tuple[Reception, torch.Tensor | None]:
+        """Header and body of the frame ``det`` found in ``y`` [rx, n]: (reception, CFO-corrected
+        body [rx, samples] or None when the frame stops at its header)."""
         rec = Reception(detected=True, cfo_hz=det.cfo_hz, snr_est_db=det.snr_db, frame_start=det.preamble_start)
-        y = torch.as_tensor(np.asarray(capture)).to(torch.complex64)
-        y = y[None] if y.dim() == 1 else y
-        y = torch.where(torch.isfinite(torch.view_as_real(y)).all(-1), y, torch.zeros_like(y))
-        y = correct_cfo(y, det.cfo_hz, self.fs)
+        ltf_start = det.start - 2 * self.ofdm.fft_size
+        body_start = det.start + header_length(self.ofdm)
+        front = correct_cfo(y[:, ltf_start:body_start], det.cfo_hz, self.fs, first_index=ltf_start)
         try:
-            h = ltf_channel(y, det.start - 2 * self.ofdm.fft_size, self.preamble)
-            header = decode_header(y, det.start, h, self.ofdm)
+            header = decode_header(front, det.start - ltf_start, ltf_channel(front, 0, self.preamble), self.ofdm)
         except FrameError as exc:
             rec.error = f"header: {exc}"
             rec.truncated = "ends inside" in str(exc)
-            return rec
+            return rec, None
         rec.header_ok, rec.header = True, header
         if header.scheme == 0:
-            mine = MODEL_IDS.get(self.model_name, 0)
-            ratio = (self.model.ratio.numerator, self.model.ratio.denominator)
-            if (header.ratio_num, header.ratio_den) != ratio or \
-                    header.num_symbols != self.model.num_symbols(header.height, header.width):
-                rec.error = (f"frame is for ratio {header.ratio_num}/{header.ratio_den}, "
-                             f"the receiver's model uses {ratio[0]}/{ratio[1]}")
-                return rec
-            if header.model_id and mine and header.model_id != mine:
-                names = {v: k for k, v in MODEL_IDS.items()}
-                rec.error = f"frame is for model {names.get(header.model_id, header.model_id)!r}, not {self.model_name!r}"
-                return rec
-        start = det.start + header_length(self.ofdm)
+            rec.error = self._refusal(header)
+            if rec.error:
+                return rec, None
         length = self.link.num_samples(header.num_symbols)
-        body = y[:, start:start + length]
+        body = y[:, body_start:body_start + length]
         if body.shape[-1] < length:
             rec.error = "capture ends inside the frame body"
             rec.truncated = True
-            return rec
-        out = self.link.receive(body[None], header.num_symbols, n0=max(det.noise_var, 1e-12))
-        if header.scheme == 0:
-            x_hat = self.model.decode(out.decoder_symbols, out.snr_eff_db, (header.height, header.width))
-            rec.image = to_uint8(x_hat)[0]
-        elif baseline is not None:
-            images, _, failures = baseline.decode(out.s_hat, out.noise_var, header.height, header.width)
-            rec.image = images[0]
-            rec.error = "baseline frame failed its CRC: fallback image" if failures else None
-        else:
-            rec.error = "digital frame received but no baseline decoder configured"
-        return rec
+            return rec, None
+        return rec, correct_cfo(body, det.cfo_hz, self.fs, first_index=body_start)
+
+    def _refusal(self, header: FrameHeader) -> str | None:
+        """Why this receiver's model cannot decode a semantic frame, or None."""
+        mine = MODEL_IDS.get(self.model_name, 0)
+        ratio = (self.model.ratio.numerator, self.model.ratio.denominator)
+        if (header.ratio_num, header.ratio_den) != ratio or \
+                header.num_symbols != self.model.num_symbols(header.height, header.width):
+            return (f"frame is for ratio {header.ratio_num}/{header.ratio_den}, "
+                    f"the receiver's model uses {ratio[0]}/{ratio[1]}")
+        if header.model_id and mine and header.model_id != mine:
+            names = {v: k for k, v in MODEL_IDS.items()}
+            return f"frame is for model {names.get(header.model_id, header.model_id)!r}, not {self.model_name!r}"
+        return None
+
+    def _decode(self, pending: list, baseline) -> None:
+        """Equalise and decode frames [(reception, body, detection)], semantic ones batched per image size."""
+        groups: dict[tuple, list] = {}
+        for rec, body, det in pending:
+            n0 = max(det.noise_var, 1e-12)
+            if rec.header.scheme == 0:
+                groups.setdefault((rec.header.height, rec.header.width), []).append((rec, body, n0))
+            elif baseline is None:
+                rec.error = "digital frame received but no baseline decoder configured"
+            else:
+                out = self.link.receive(body[None], rec.header.num_symbols, n0=n0)
+                images, _, failures = baseline.decode(out.s_hat, out.noise_var, rec.header.height, rec.header.width)
+                rec.image = images[0]
+                rec.error = "baseline frame failed its CRC: fallback image" if failures else None
+        for (height, width), frames in groups.items():
+            bodies = torch.stack([body for _, body, _ in frames])  # [B, rx, samples]
+            n0 = torch.tensor([n0 for _, _, n0 in frames])
+            out = self.link.receive(bodies, frames[0][0].header.num_symbols, n0=n0)
+            images = to_uint8(self.model.decode(out.decoder_symbols, out.snr_eff_db, (height, width)))
+            for (rec, _, _), image in zip(frames, images):
+                rec.image = image
 
 
 def mcs_index(name: str) -> int:

@@ -6,9 +6,11 @@ numpy < 2 in the same Python: see the README).
 - ``jscc_frame_sink``: receives them, and for every frame it decodes posts a
   message on its ``frames`` port: a dict with ``seq``, ``cfo_hz``,
   ``snr_est_db``, ``psnr_db`` (against the reference image) and the image size.
-  Errors are logged and the samples dropped; nothing is raised out of ``work()``.
-  When decoding falls behind the stream, the oldest samples are dropped (and
-  counted in ``dropped_samples``) so that memory stays bounded.
+  It decodes whatever has arrived (up to ``BATCH_FRAMES`` frames) in one pass of
+  ``Transceiver.receive_all``, so when it falls behind, batches grow and decoding
+  catches up; past ``MAX_BACKLOG_FRAMES`` the oldest samples are dropped (and
+  counted in ``dropped_samples``) so that memory stays bounded. Errors are
+  logged and the samples dropped; nothing is raised out of ``work()``.
 """
 
 import numpy as np
@@ -21,6 +23,8 @@ from semcom.ota import Transceiver, ofdm_for_radio
 from semcom.zoo import load_model
 
 FRAMES_PORT = "frames"
+BATCH_FRAMES = 16  # at most this many frames per receive_all call
+MAX_BACKLOG_FRAMES = 64  # beyond this backlog the oldest samples are dropped
 
 
 def _image(path: str) -> np.ndarray:
@@ -71,26 +75,42 @@ class jscc_frame_sink(gr.sync_block):  # noqa: N801
         self.dropped_samples = 0
 
     def work(self, input_items, output_items):
-        window = 2 * self.frame_length
+        length = self.frame_length
         self._buffer = np.concatenate([self._buffer, input_items[0]])
-        if len(self._buffer) > 8 * window:  # decoding is behind the stream: keep the newest samples
-            excess = len(self._buffer) - 2 * window
+        if len(self._buffer) > MAX_BACKLOG_FRAMES * length:  # decoding is behind the stream
+            excess = len(self._buffer) - BATCH_FRAMES * length
             if not self.dropped_samples:
                 gr.log.warn("semcom_jscc_frame_sink: decoding slower than the stream, dropping samples")
             self.dropped_samples += excess
             self._buffer = self._buffer[excess:]
-        while len(self._buffer) >= window:
-            try:
-                self._receive(self._buffer[:window])
-            except Exception as exc:  # never out of work(): log, drop, go on
-                gr.log.warn(f"semcom_jscc_frame_sink: {type(exc).__name__}: {exc}")
-            self._buffer = self._buffer[self.frame_length:]
+        while len(self._buffer) >= 2 * length:
+            chunk = self._buffer[: BATCH_FRAMES * length]
+            keep = self._receive(chunk)
+            if keep <= 0 and len(chunk) == BATCH_FRAMES * length:
+                keep = length  # a frame longer than a whole batch: skip it
+            self._buffer = self._buffer[max(keep, 0):]
+            if len(chunk) < BATCH_FRAMES * length:
+                break  # everything that has arrived is read: wait for more
         return len(input_items[0])
 
-    def _receive(self, capture: np.ndarray) -> None:
-        rec = self.trx.receive(capture, scheme=0)
-        if rec.image is None:
-            return
+    def _receive(self, chunk: np.ndarray) -> int:
+        """Decode every frame of ``chunk``, post one message each; returns where the unread part
+        starts (a frame cut by the chunk's end, or the last frame length, whose preamble may be cut)."""
+        keep_from = len(chunk) - self.frame_length
+        try:
+            received = self.trx.receive_all(chunk)
+        except Exception as exc:  # never out of work(): log, drop, go on
+            gr.log.warn(f"semcom_jscc_frame_sink: {type(exc).__name__}: {exc}")
+            return keep_from
+        for rec in received:
+            if rec.truncated:
+                return rec.frame_start
+            keep_from = max(keep_from, rec.frame_start + self.trx.preamble.length)  # never find it twice
+            if rec.image is not None:
+                self._post(rec)
+        return keep_from
+
+    def _post(self, rec) -> None:
         value = {"seq": rec.header.seq, "cfo_hz": float(rec.cfo_hz), "snr_est_db": float(rec.snr_est_db),
                  "height": rec.header.height, "width": rec.header.width}
         if rec.image.shape == self.reference.shape:

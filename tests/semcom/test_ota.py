@@ -169,3 +169,46 @@ def test_loop_stops_cleanly_on_ctrl_c_and_keeps_what_arrived(tmp_path, capsys, m
     assert rc == 0 and len(rows) == 2 and all(r["detected"] for r in rows)
     assert "stopped: 2 frames, 0 lost" in captured.err
     assert out.stat().st_size > 5000
+
+
+def _stream(trx, n_frames, start=0, snr_db=25.0, seed=3):
+    """``n_frames`` consecutive semantic frames (images cycling), with noise and a 2 kHz CFO."""
+    frames = [trx.jscc_frame(IMAGES[i % len(IMAGES)], seq=i)[0][0] for i in range(start, start + n_frames)]
+    x = np.concatenate([np.zeros(300, np.complex64)] + frames)
+    rng = np.random.default_rng(seed)
+    k = np.arange(len(x))
+    noise = (rng.normal(size=len(x)) + 1j * rng.normal(size=len(x))) * np.sqrt(np.mean(np.abs(x) ** 2) / 2 * 10 ** (-snr_db / 10))
+    return ((x * np.exp(2j * np.pi * 2e3 * k / 1.92e6)) + noise).astype(np.complex64), len(frames[0])
+
+
+def test_receive_all_decodes_every_frame_once_in_order_like_receive(trx):
+    capture, frame_length = _stream(trx, 6)
+    capture = capture[: 300 + int(5.5 * frame_length)]  # the sixth frame is cut
+    recs = trx.receive_all(capture)
+    assert [r.header.seq for r in recs[:5]] == [0, 1, 2, 3, 4]
+    assert all(r.image is not None and r.error is None for r in recs[:5])
+    assert recs[5].truncated and recs[5].image is None
+    assert recs[5].frame_start == pytest.approx(300 + 5 * frame_length, abs=2)  # where a stream keeps samples from
+    for i, rec in enumerate(recs[:5]):  # batched decoding equals the one-frame path
+        one = trx.receive(capture[rec.frame_start: rec.frame_start + frame_length + 200])
+        assert one.header.seq == i
+        assert np.abs(one.image.astype(int) - rec.image.astype(int)).max() <= 1
+
+
+def test_receive_all_mixes_semantic_and_digital_frames(trx):
+    from semcom.baseline import DigitalBaseline
+
+    base = DigitalBaseline("jpeg", trx.model.num_symbols(32, 32), "qpsk", "1/2")
+    parts = [np.zeros(200, np.complex64), trx.jscc_frame(IMAGES[0], 0)[0][0],
+             trx.digital_frame(IMAGES[1], 1, base)[0][0], trx.jscc_frame(IMAGES[2], 2)[0][0]]
+    recs = trx.receive_all(np.concatenate(parts), baseline=base)
+    assert [(r.header.scheme, r.header.seq) for r in recs] == [(0, 0), (1, 1), (0, 2)]
+    assert all(r.image is not None for r in recs)
+    assert psnr(to_tensor(recs[1].image), to_tensor(IMAGES[1])) > 20
+
+
+@pytest.mark.parametrize("capture", [np.zeros(0, np.complex64), np.zeros(5000, np.complex64),
+                                     np.full(5000, np.nan, np.complex64),
+                                     (np.random.default_rng(0).normal(size=20000) + 0j).astype(np.complex64)])
+def test_receive_all_on_garbage_gives_nothing(trx, capture):
+    assert trx.receive_all(capture) == []
