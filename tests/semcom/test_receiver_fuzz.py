@@ -16,9 +16,13 @@ values = st.complex_numbers(allow_nan=True, allow_infinity=True, width=64)
 
 
 def _check(buf):
+    """The one-frame and the streaming receiver both give frames or "no frame", never an exception."""
     rec = TRX.receive(buf)
     assert rec.image is None or rec.image.shape == (32, 32, 3)
     assert rec.detected or rec.error == "no frame detected"
+    for rec in TRX.receive_all(buf):
+        assert rec.detected and (rec.image is None or rec.image.shape == (32, 32, 3))
+        assert rec.image is not None or rec.error
 
 
 @st.composite
@@ -51,6 +55,7 @@ def test_arbitrary_buffers(buf):
 @given(mutated_frames())
 def test_damaged_frames(buf):
     _check(buf)
+    _check(np.concatenate([buf, buf, buf[: len(buf) // 2]]))  # a stream of damaged frames, the last one cut
 
 
 @pytest.mark.slow
