@@ -144,6 +144,20 @@ play = open_radio(replace(cfg, driver="file", options={"path": str(path)}))
 replayed = run_ota(play, trx, image, frames=FRAMES, baseline="jpeg-ldpc")
 assert [r["psnr_db"] for r in replayed] == [r["psnr_db"] for r in live]
 print("replay matches the live run;", len(play.annotations), "frames annotated in the recording")"""),
+    ("md", """## A stream of frames in one pass
+
+A receiver that listens continuously (the GNU Radio sink does this) hands
+`receive_all` a buffer holding many frames: the preamble search runs once
+over the buffer, and all semantic frames are decoded as one batch. A frame
+cut by the end of the buffer comes last, marked `truncated`, with the index
+from which to keep the samples for the next buffer."""),
+    ("code", """stream_radio = open_radio(cfg)
+frames = [trx.jscc_frame(image, seq=i)[0] for i in range(FRAMES)]
+stream_radio.tx(np.concatenate(frames, axis=-1), cyclic=True)
+buffer = stream_radio.rx(int(1.5 * sum(f.shape[-1] for f in frames)))
+for rec in trx.receive_all(buffer):
+    print(rec.header.seq if rec.header else None, rec.frame_start, "truncated" if rec.truncated else "decoded",
+          rec.image is not None)"""),
 ]
 
 
