@@ -9,9 +9,10 @@ Markdown), takes the best LDPC/QAM scheme per codec and SNR, and tabulates PSNR.
 from __future__ import annotations
 
 import argparse
-import csv
 from collections import defaultdict
 from pathlib import Path
+
+from semcom.sweep import best_envelope, read_csv
 
 RESULTS = Path(__file__).parent / "results"
 TDLA = RESULTS / "sweep_tdla_2x2_rapp3_finetuned.csv"
@@ -27,34 +28,20 @@ python benchmarks/sweep_table.py
 MODELS = ("cnn", "vit", "cnn-tdla", "cnn-tdla-clip", "vit-tdla")
 
 
-def read(path: Path) -> dict:
-    """{scheme: {snr_db: psnr_db}} of one sweep CSV."""
+def psnr_table(path: Path) -> dict:
+    """{scheme: {snr_db: (psnr_db, mcs or None)}} of one sweep CSV, with the best-MCS envelope rows."""
+    rows = list(read_csv(path).values())
     table: dict = defaultdict(dict)
-    with open(path) as fh:
-        for r in csv.DictReader(fh):
-            table[r["scheme"]][float(r["snr_db"])] = float(r["psnr_db"])
+    for r in rows + best_envelope(rows):
+        table[r["scheme"]][r["snr_db"]] = (r["psnr_db"], r["mcs"].split("+")[1] if "mcs" in r else None)
     return table
-
-
-def best_mcs(table: dict) -> dict:
-    """{"<codec>-ldpc(best)": {snr_db: (psnr_db, mcs)}} over the per-MCS rows."""
-    best: dict = defaultdict(dict)
-    for scheme, row in table.items():
-        if "+ldpc" not in scheme:
-            continue
-        codec, mcs = scheme.split("+")
-        for snr, value in row.items():
-            key = f"{codec}-ldpc(best)"
-            if snr not in best[key] or value > best[key][snr][0]:
-                best[key][snr] = (value, mcs)
-    return best
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default=str(RESULTS / "sweep_tdla_2x2_rapp3_finetuned.md"))
     args = p.parse_args(argv)
-    tdla, flat = read(TDLA), read(FLAT)
+    tdla, flat = psnr_table(TDLA), psnr_table(FLAT)
     snrs = sorted(tdla["cnn"])
     head = "| scheme | " + " | ".join(f"{s:g} dB" for s in snrs) + " |"
     lines = ["Commands:", "", COMMANDS, "",
@@ -65,15 +52,15 @@ def main(argv=None) -> int:
              "`heic@capacity` is HEIC at the SISO AWGN capacity of the same number of channel uses.", "",
              "PSNR (dB), 2x2 TDL-A, Rapp PA (p=3) at 3 dB IBO:", "", head, "| --- " * (len(snrs) + 1) + "|"]
     for s in [m for m in MODELS if m in tdla] + ["heic@capacity"]:
-        lines.append(f"| `{s}` | " + " | ".join(f"{tdla[s][k]:.2f}" for k in snrs) + " |")
-    for s, row in best_mcs(tdla).items():
-        lines.append(f"| `{s}` | " + " | ".join(f"{row[k][0]:.2f} ({row[k][1]})" for k in snrs) + " |")
+        lines.append(f"| `{s}` | " + " | ".join(f"{tdla[s][k][0]:.2f}" for k in snrs) + " |")
+    for s in sorted(k for k in tdla if k.endswith("-ldpc(best)")):
+        lines.append(f"| `{s}` | " + " | ".join(f"{tdla[s][k][0]:.2f} ({tdla[s][k][1]})" for k in snrs) + " |")
     lines += ["", "The same 2x2 link with a flat identity channel and a linear PA (each model's linear-PA AWGN figure),",
               "and what TDL-A + the PA cost at 10 dB:", "",
               head + " loss at 10 dB |", "| --- " * (len(snrs) + 2) + "|"]
     for s in [m for m in MODELS if m in flat]:
-        lines.append(f"| `{s}` | " + " | ".join(f"{flat[s][k]:.2f}" for k in snrs) +
-                     f" | {flat[s][10.0] - tdla[s][10.0]:.2f} |")
+        lines.append(f"| `{s}` | " + " | ".join(f"{flat[s][k][0]:.2f}" for k in snrs) +
+                     f" | {flat[s][10.0][0] - tdla[s][10.0][0]:.2f} |")
     Path(args.out).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0

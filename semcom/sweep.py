@@ -154,7 +154,7 @@ def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas
         raise ValueError("the flat link is single-antenna: use --mimo 1x1 or --link ofdm")
     images = (data if isinstance(data, ImageSet) else load_images(data, "test")).subset(limit)
     todo = points(list(models) + baselines, link, channels, mimos, pas, ibos, snrs)
-    done = _read_csv(Path(out)) if out else {}
+    done = read_csv(Path(out)) if out else {}
     loaded = {}
     rows = []
     bar = _bar(len(todo), progress)
@@ -184,7 +184,8 @@ def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas
     return rows
 
 
-def _read_csv(path: Path) -> dict:
+def read_csv(path: Path) -> dict:
+    """The rows of a sweep CSV, keyed by their point (empty if the file does not exist)."""
     if not path.exists():
         return {}
     with open(path) as fh:

@@ -77,3 +77,17 @@ def test_raw_256qam_is_exact_at_high_snr():
     assert res.bit_errors == 0 and np.array_equal(res.images, IMAGES)
     noisy = raw_256qam(IMAGES, 10.0, AWGNChannel())
     assert noisy.bit_errors > 0
+
+
+def test_quality_fit_is_remembered_per_image_and_budget(monkeypatch):
+    from semcom.baseline import JPEG
+
+    codec, calls = JPEG(), []
+    real = codec.encode
+    monkeypatch.setattr(codec, "encode", lambda image, q: calls.append(q) or real(image, q))
+    image = np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    first = codec.fit(image, 400)
+    searched = len(calls)
+    assert searched > 1 and codec.fit(image, 400) == first and len(calls) == searched  # no new encode
+    codec.fit(image, 300)
+    assert len(calls) > searched  # another budget is searched anew
