@@ -36,6 +36,7 @@ from .models.registry import build_model
 CHECKPOINT = "checkpoint.pt"
 LOG = "log.csv"
 VAL_SNRS_DB = (0.0, 10.0, 20.0)
+PRECISIONS = {"fp32": None, "bf16": torch.bfloat16}
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class TrainConfig:
     crop: int = 32
     max_steps: int | None = None
     seed: int = 0
+    precision: str = "fp32"
 
     def __post_init__(self):
         positive = {"epochs": self.epochs, "batch_size": self.batch_size, "val_limit": self.val_limit,
@@ -87,6 +89,8 @@ class TrainConfig:
             raise ValueError(f"clip_grad_norm must be > 0 or None, got {self.clip_grad_norm}")
         if self.warmup_steps < 0 or self.save_every_s <= 0:
             raise ValueError("warmup_steps must be >= 0 and save_every_s > 0")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {sorted(PRECISIONS)}, got {self.precision!r}")
         for name in ("limit", "max_steps"):
             value = getattr(self, name)
             if value is not None and value < 1:
@@ -102,6 +106,44 @@ def build_channel(cfg: TrainConfig) -> nn.Module:
     kwargs = dict(cfg.link)
     mimo = kwargs.pop("mimo", "1x1")
     return OFDMLink(LinkConfig(ofdm=ofdm_for(mimo), channel=cfg.channel, **kwargs))
+
+
+class FullPrecision(nn.Module):
+    """Runs a channel with autocast off: under ``precision="bf16"`` only the
+    model's body computes in bfloat16, power normalisation and the PHY stay in
+    float32 / complex64.
+
+    :input s: [B,k] complex64 symbols, ``snr_db`` [B]. :output: the channel's output.
+    """
+
+    def __init__(self, channel: nn.Module):
+        super().__init__()
+        self.channel = channel
+
+    def forward(self, s: torch.Tensor, snr_db: torch.Tensor):
+        with torch.autocast(s.device.type, enabled=False):
+            return self.channel(s, snr_db)
+
+
+def train_step(cfg: TrainConfig, net: nn.Module, channel: nn.Module, optimizer: torch.optim.Optimizer,
+               x: torch.Tensor, snr_db: torch.Tensor) -> float:
+    """One optimizer step on images ``x`` [B,3,H,W] at SNRs ``snr_db`` [B]; returns the loss.
+
+    MSE + the configured regularisers, under ``cfg.precision`` autocast for the
+    model body, gradient-norm clipping, then the optimizer's step.
+    """
+    dtype = PRECISIONS[cfg.precision]
+    with torch.autocast(x.device.type, dtype=dtype, enabled=dtype is not None):
+        out = net(x, snr_db, FullPrecision(channel) if dtype is not None else channel)
+    if cfg.link is not None:
+        out.update(symbol_length=channel.cfg.ofdm.symbol_length, cp_length=channel.cfg.ofdm.cp_length)
+    loss = nn.functional.mse_loss(out["x_hat"], x) + regularisers(cfg, out)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if cfg.clip_grad_norm:
+        nn.utils.clip_grad_norm_(net.parameters(), cfg.clip_grad_norm)
+    optimizer.step()
+    return loss.item()
 
 
 def describe_channel(cfg: TrainConfig) -> str:
@@ -350,19 +392,10 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, command
             torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(cfg, step, total_steps)
-            out_ = net(x, snr, channel)
-            if cfg.link is not None:
-                out_.update(symbol_length=channel.cfg.ofdm.symbol_length, cp_length=channel.cfg.ofdm.cp_length)
-            loss = nn.functional.mse_loss(out_["x_hat"], x) + regularisers(cfg, out_)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if cfg.clip_grad_norm:
-                nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad_norm)
-            optimizer.step()
+            losses.append(train_step(cfg, net, channel, optimizer, x, snr))
             ema.update(model, step)
             step += 1
             done = b + 1
-            losses.append(loss.item())
             if hasattr(bar, "set_postfix") and step % 20 == 0:
                 bar.set_postfix(loss=f"{np.mean(losses[-50:]):.5f}", lr=f"{optimizer.param_groups[0]['lr']:.2e}",
                                 refresh=False)

@@ -115,7 +115,7 @@ class JSCCModel(nn.Module):
         hp, wp = self.padded_size(x.shape[2], x.shape[3])
         if (hp, wp) != tuple(x.shape[2:]):
             x = F.pad(x, (0, wp - x.shape[3], 0, hp - x.shape[2]), mode="replicate")
-        z = self.encode_latent(x, snr)  # [B, 2k]
+        z = self.encode_latent(x, snr).float()  # [B, 2k]; float32 also when the body ran under autocast
         return normalize_power(real_to_complex(z))
 
     def decode(self, s_hat: torch.Tensor, snr_db, image_size: tuple[int, int]) -> torch.Tensor:
@@ -129,7 +129,7 @@ class JSCCModel(nn.Module):
         snr = as_snr_tensor(snr_db, s_hat.shape[0], s_hat.device)
         hp, wp = self.padded_size(height, width)
         x_hat = self.decode_latent(complex_to_real(s_hat), snr, (hp, wp))
-        return x_hat[:, :, :height, :width]
+        return x_hat[:, :, :height, :width].float()
 
     def forward(self, x: torch.Tensor, snr_db, channel: nn.Module) -> dict:
         """Image -> symbols -> ``channel`` -> image.

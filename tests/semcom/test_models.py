@@ -95,3 +95,16 @@ def test_bad_architecture_arguments():
         CNNJSCC(channels=7)
     with pytest.raises(ValueError, match="heads"):
         ViTJSCC(dim=30, heads=4)
+
+
+def test_vit_attention_is_scaled_dot_product_attention():
+    from torch.nn import functional as F
+
+    from semcom.models.vit import Attention
+
+    torch.manual_seed(0)
+    attn = Attention(32, heads=4)
+    x = torch.randn(3, 64, 32)
+    q, k, v = attn.qkv(x).view(3, 64, 3, 4, 8).permute(2, 0, 3, 1, 4)
+    expected = attn.proj(F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(3, 64, 32))
+    torch.testing.assert_close(attn(x), expected, atol=1e-5, rtol=1e-5)

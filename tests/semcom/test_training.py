@@ -20,8 +20,9 @@ def cfg(npz, out, **kw):
     return TrainConfig(**base)
 
 
-def test_loss_falls(npz_data, tmp_path):
-    train(cfg(npz_data, tmp_path / "run"), progress=False)
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_loss_falls(npz_data, tmp_path, precision):
+    train(cfg(npz_data, tmp_path / "run", precision=precision), progress=False)
     with open(tmp_path / "run" / "log.csv") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 3
@@ -72,10 +73,36 @@ def test_schedule_warms_up_then_decays():
 
 
 @pytest.mark.parametrize("kw,match", [({"epochs": 0}, "epochs"), ({"lr": 2.0}, "lr"),
-                                      ({"channel": "tdl"}, "channel"), ({"ema_decay": 1.0}, "ema_decay")])
+                                      ({"channel": "tdl"}, "channel"), ({"ema_decay": 1.0}, "ema_decay"),
+                                      ({"precision": "fp16"}, "precision")])
 def test_bad_config_rejected(kw, match):
     with pytest.raises(ValueError, match=match):
         TrainConfig(**kw)
+
+
+def test_bf16_autocast_stops_at_the_channel():
+    """Under bfloat16 autocast the model body is bf16, but the channel runs without autocast on
+    complex64 symbols and the model hands float32 images to the loss."""
+    from torch import nn
+
+    from phy.channels import AWGNChannel
+    from semcom.models.registry import build_model
+    from semcom.training import FullPrecision
+
+    seen = []
+
+    class Spy(nn.Module):
+        def forward(self, s, snr_db):
+            seen.append((s.dtype, torch.is_autocast_enabled("cpu")))
+            return AWGNChannel()(s, snr_db)
+
+    model = build_model("cnn", **TINY)
+    x = torch.rand(2, 3, 32, 32)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert model.encode_latent(x, torch.zeros(2)).dtype == torch.bfloat16
+        out = model(x, torch.tensor([5.0, 15.0]), FullPrecision(Spy()))
+    assert seen == [(torch.complex64, False)]
+    assert out["x_hat"].dtype == torch.float32 and out["symbols"].dtype == torch.complex64
 
 
 def _free_port() -> int:
