@@ -36,6 +36,20 @@ ARCH_TEXT = {
 }
 
 
+def _init_line(tc: dict, meta: dict) -> str:
+    if not tc.get("init_from"):
+        return ""
+    sha = meta.get("init_from_sha256")
+    return (f"- Fine-tuned from the zoo model `{tc['init_from']}`"
+            + (f" (the weights with SHA-256 `{sha}`)." if sha else " (its SHA-256 at that time was not recorded)."))
+
+
+def _precision(tc: dict) -> str:
+    if tc.get("precision") == "bf16":
+        return "model body under bfloat16 autocast (`--precision bf16`), channel and loss in float32"
+    return "float32"
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("name")
@@ -83,10 +97,10 @@ def main(argv=None) -> int:
 
 ## Training
 
-{('- Fine-tuned from the zoo model `' + tc['init_from'] + '`.') if tc.get('init_from') else ''}
+{_init_line(tc, meta)}
 - Data: CIFAR-10 training split, 50,000 images, from `cifar10.npz` (lossless, official order); random horizontal flips.
 - Command: `{meta.get('command') or 'not recorded; configuration: ' + json.dumps(tc)}`
-- Schedule: AdamW (lr {tc.get('lr')}, weight decay {tc.get('weight_decay')}), batch {tc.get('batch_size')}, {tc.get('warmup_steps')} warm-up steps, cosine to {tc.get('min_lr')} over {tc.get('epochs')} epochs; EMA decay {tc.get('ema_decay')}; MSE loss.
+- Schedule: AdamW (lr {tc.get('lr')}, weight decay {tc.get('weight_decay')}), batch {tc.get('batch_size')}, {tc.get('warmup_steps')} warm-up steps, cosine to {tc.get('min_lr')} over {tc.get('epochs')} epochs; EMA decay {tc.get('ema_decay')}; MSE loss; {_precision(tc)}.
 - Progress: **{meta.get('epochs_done', 0):.2f} of {tc.get('epochs')} epochs** ({meta.get('images_seen', 0):,} images seen), {hours:.2f} h of wall time on {meta.get('hardware') or 'CPU'}.
 {('- History: ' + args.note) if args.note else ''}
 - Resume with the same command (it carries `--resume`) on the run folder's `checkpoint.pt`; then

@@ -27,7 +27,8 @@ from torch import nn
 
 from phy.channels import CHANNELS, make_channel
 
-from .checkpoint import CheckpointError, check_compatible, load_state, read_checkpoint, save_checkpoint
+from .checkpoint import (CheckpointError, check_compatible, load_state, read_checkpoint, save_checkpoint,
+                         sha256_file)
 from .data import ImageSet, iter_batches, load_images, random_crops, to_tensor
 from .metrics import psnr
 from .models.base import JSCCModel
@@ -324,6 +325,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, command
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     epoch, batch_start, step, elapsed = 0, 0, 0, 0.0
     history: list[dict] = []
+    init_sha256 = None  # of the weights --init-from started from, for the model card
 
     if ckpt_path.exists() and not resume:
         raise CheckpointError(f"{ckpt_path} exists: pass --resume to continue it, or choose another --out")
@@ -338,6 +340,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, command
         optimizer.load_state_dict(state["optimizer"])
         epoch, batch_start, step, elapsed = state["epoch"], state["batch"], state["step"], state["elapsed_s"]
         history = list(state.get("history", []))
+        init_sha256 = state.get("init_from_sha256")
         if env.main:
             print(f"resuming {ckpt_path}: epoch {epoch}, batch {batch_start}, step {step}", file=sys.stderr)
 
@@ -346,9 +349,10 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, command
         net = nn.parallel.DistributedDataParallel(model, device_ids=[env.device.index] if env.device.type == "cuda" else None)
     channel = build_channel(cfg)
     if cfg.init_from and step == 0:
-        from .zoo import load_model
+        from .zoo import load_model, resolve
 
         start = load_model(cfg.init_from)
+        init_sha256 = sha256_file(resolve(cfg.init_from))
         check_compatible({"arch": start.arch, "config": start.config()}, cfg.arch, model.config(), cfg.init_from)
         model.load_state_dict(start.state_dict())
         ema.model.load_state_dict(start.state_dict())
@@ -365,7 +369,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, command
                      "batch": next_batch, "step": step, "elapsed_s": elapsed + time.time() - t0,
                      "train_config": asdict(cfg), "world_size": env.world,
                      "command": command,
-                     "hardware": hardware, "history": history}
+                     "hardware": hardware, "history": history, "init_from_sha256": init_sha256}
             meta = {"epochs_done": next_epoch + next_batch / steps_per_epoch, "images_seen": step * cfg.batch_size * env.world,
                     "train_channel": cfg.channel, "snr_range_db": [lo, hi]}
             save_checkpoint(ckpt_path, model, state_dict=ema.model.state_dict(), meta=meta, train_state=state)

@@ -41,13 +41,19 @@ def weight_path(name: str) -> Path:
     return path
 
 
-def load_model(name_or_path: str, device="cpu") -> JSCCModel:
-    """A zoo name (``cnn``, ``vit``) or a checkpoint path -> model in eval mode (float32)."""
+def resolve(name_or_path: str) -> Path:
+    """The weight file of a zoo name (``cnn``, ``vit``; SHA-256 checked) or a checkpoint path."""
     entries = index()
     path = weight_path(name_or_path) if name_or_path in entries else Path(name_or_path)
     if not path.is_file():
         raise CheckpointError(f"{name_or_path!r} is neither a zoo model ({', '.join(sorted(entries))}) "
                               "nor a checkpoint file")
+    return path
+
+
+def load_model(name_or_path: str, device="cpu") -> JSCCModel:
+    """A zoo name (``cnn``, ``vit``) or a checkpoint path -> model in eval mode (float32)."""
+    path = resolve(name_or_path)
     obj = read_checkpoint(path)
     obj["state_dict"] = {k: v.float() for k, v in obj["state_dict"].items()}
     return model_from_checkpoint(obj, source=str(path)).to(device)
@@ -74,7 +80,8 @@ def export(checkpoint: str, out: str, zoo_name: str | None = None, card: str | N
     meta = dict(obj.get("meta", {}))
     meta.update({"source": Path(checkpoint).name, "train_config": state.get("train_config"),
                  "train_elapsed_s": state.get("elapsed_s"), "world_size": state.get("world_size"),
-                 "command": state.get("command"), "hardware": state.get("hardware")})
+                 "command": state.get("command"), "hardware": state.get("hardware"),
+                 "init_from_sha256": state.get("init_from_sha256")})
     target = zoo_dir() / "weights" / f"{zoo_name}.pt" if zoo_name else Path(out)
     half = {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}
     save_checkpoint(target, model, state_dict=half, meta=meta)

@@ -139,6 +139,9 @@ def test_fine_tune_through_ofdm_link_with_pa_and_regularisers(npz_data, tmp_path
     result = train(c, progress=False)
     obj = read_checkpoint(tmp_path / "ft" / "checkpoint.pt")
     assert obj["train_state"]["step"] == 3
+    from semcom import zoo
+
+    assert obj["train_state"]["init_from_sha256"] == zoo.index()["cnn"]["sha256"]  # recorded for the card
     moved = [not torch.equal(obj["train_state"]["model"][k].float(), v.float())
              for k, v in base.state_dict().items()]
     assert any(moved)  # the fine-tuning steps changed the weights
