@@ -104,7 +104,7 @@ def main(argv=None) -> int:
 - Progress: **{meta.get('epochs_done', 0):.2f} of {tc.get('epochs')} epochs** ({meta.get('images_seen', 0):,} images seen), {hours:.2f} h of wall time on {meta.get('hardware') or 'CPU'}.
 {('- History: ' + args.note) if args.note else ''}
 - Resume with the same command (it carries `--resume`) on the run folder's `checkpoint.pt`; then
-  `semcom export --checkpoint runs/{args.name}/checkpoint.pt --zoo-name {args.name}` and this script.
+  `semcom export --checkpoint {tc.get('out') or 'runs/' + args.name}/checkpoint.pt --zoo-name {args.name}` and this script.
 
 ## Measured quality
 
