@@ -144,6 +144,8 @@ def _link_section(args, tc: dict, env: dict) -> str:
            "--estimator", link.get("estimator", "ls"), "--equalizer", link.get("equalizer", "lmmse")]
     if link.get("clip_ratio_db") is not None:
         cmd += ["--clip", f"{link['clip_ratio_db']:g}"]
+    if link.get("precoding", "identity") != "identity":
+        cmd += ["--precoding", link["precoding"]]
     cmd += ["--snr", SNRS, "--data", args.data, "--limit", str(args.link_limit), "--json"]
     t0 = time.time()
     rows = json.loads(subprocess.run([sys.executable, "-m", "semcom"] + cmd[1:], check=True, capture_output=True,

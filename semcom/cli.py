@@ -68,7 +68,8 @@ def cmd_train(args) -> int:
     link = None
     if args.link == "ofdm":
         link = {"mimo": args.mimo, "pa": args.pa, "ibo_db": args.ibo, "estimator": args.estimator,
-                "equalizer": args.equalizer, "domain": args.domain, "clip_ratio_db": args.clip}
+                "equalizer": args.equalizer, "domain": args.domain, "clip_ratio_db": args.clip,
+                "precoding": args.precoding}
     elif args.link != "flat":
         raise ValueError(f"--link must be 'flat' or 'ofdm', got {args.link!r}")
     elif args.clip is not None:
@@ -298,7 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--channel", default="awgn",
                    help="flat link: awgn, rayleigh, rayleigh-est; OFDM link: awgn, rayleigh, multipath, tdl-a.., cdl-a..")
     p.add_argument("--link", default="flat", help="flat (symbol-wise channel) or ofdm (the MIMO-OFDM PHY)")
-    p.add_argument("--mimo", default="1x1", help="OFDM link antennas, tx x rx")
+    p.add_argument("--mimo", default="1x1", help="OFDM link antennas, tx x rx, or tx x rx x streams (2x2x1: rank 1)")
+    p.add_argument("--precoding", default="identity", help="OFDM link precoding: identity or svd (transmitter CSI)")
     p.add_argument("--pa", default="none", help="OFDM link PA model")
     p.add_argument("--ibo", type=float, default=6.0, help="PA input back-off in dB")
     p.add_argument("--estimator", default="ls", help="OFDM link channel estimator: ls, lmmse, perfect")
@@ -345,7 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--link", default="ofdm", help="ofdm (MIMO-OFDM PHY) or flat (symbol-wise channel)")
     p.add_argument("--channel", type=_str_list, default=["awgn"],
                    help="awgn, rayleigh, multipath, tdl-a..tdl-e, cdl-a..cdl-e (comma-separated)")
-    p.add_argument("--mimo", type=_str_list, default=["1x1"], help="tx x rx antennas, e.g. 1x1,2x2")
+    p.add_argument("--mimo", type=_str_list, default=["1x1"],
+                   help="tx x rx antennas, e.g. 1x1,2x2; tx x rx x streams for fewer streams (2x2x1: rank 1)")
     p.add_argument("--pa", type=_str_list, default=["none"], help="none, rapp, saleh, soft-limiter, memory-polynomial")
     p.add_argument("--ibo", type=_snr_list, default=[6.0], help="PA input back-off(s) in dB")
     p.add_argument("--snr", type=_snr_list, default=[0.0, 5.0, 10.0, 15.0, 20.0])

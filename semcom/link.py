@@ -36,22 +36,30 @@ TORCH_CHANNELS = ("awgn", "rayleigh", "multipath")
 PA_MODELS = ("none", "rapp", "saleh", "soft-limiter", "memory-polynomial")
 
 
-def parse_mimo(text: str) -> tuple[int, int]:
-    """``"2x2"`` -> (tx, rx)."""
+def parse_mimo(text: str) -> tuple[int, int, int]:
+    """``"2x2"`` -> (tx, rx, streams=min(tx, rx)); ``"2x2x1"`` -> (2, 2, 1): rank 1,
+    i.e. beamforming with ``precoding="svd"`` or receive diversity without it."""
     try:
-        tx, rx = (int(v) for v in text.lower().split("x"))
+        dims = [int(v) for v in text.lower().split("x")]
     except ValueError:
-        raise ValueError(f"--mimo must look like 2x2 (tx x rx), got {text!r}") from None
+        dims = []
+    if len(dims) not in (2, 3):
+        raise ValueError(f"--mimo must look like 2x2 (tx x rx) or 2x2x1 (tx x rx x streams), got {text!r}")
+    tx, rx = dims[:2]
     if not (1 <= tx <= 8 and 1 <= rx <= 8):
         raise ValueError(f"--mimo antenna counts must be 1..8, got {text!r}")
-    return tx, rx
+    streams = dims[2] if len(dims) == 3 else min(tx, rx)
+    if not 1 <= streams <= min(tx, rx):
+        raise ValueError(f"--mimo streams must be 1..min(tx, rx) = {min(tx, rx)}, got {text!r}")
+    return tx, rx, streams
 
 
 def ofdm_for(mimo: str, numerology: str = "seed") -> OFDMConfig:
-    """The seed (or wifi-64) numerology with ``mimo`` antennas and min(tx, rx) streams."""
-    tx, rx = parse_mimo(mimo)
+    """The seed (or wifi-64) numerology with the antennas and streams of ``mimo``
+    (``"2x2"``: two streams; ``"2x2x1"``: one)."""
+    tx, rx, streams = parse_mimo(mimo)
     base = preset("seed-siso" if numerology == "seed" else "wifi-64")
-    return replace(base, num_tx_ant=tx, num_rx_ant=rx, num_streams=min(tx, rx))
+    return replace(base, num_tx_ant=tx, num_rx_ant=rx, num_streams=streams)
 
 
 @dataclass(frozen=True)
@@ -259,4 +267,11 @@ class OFDMLink(nn.Module):
             return None
         h = h_freq.permute(0, 3, 4, 1, 2)  # [B, T, N, rx, tx]
         _, _, vh = torch.linalg.svd(h, full_matrices=False)
-        return vh.mH[..., : o.num_streams]
+        w = vh.mH[..., : o.num_streams]  # [B, T, N, tx, S]
+        # Singular vectors come with an arbitrary phase per RE. Rotate each column to
+        # continue its neighbour's phase across subcarriers, so that the precoded channel
+        # stays smooth and the pilots' interpolation still applies.
+        step = (w[:, :, :-1].conj() * w[:, :, 1:]).sum(dim=-2, keepdim=True)  # [B, T, N-1, 1, S]
+        phase = torch.cumsum(torch.angle(step), dim=2)
+        phase = torch.cat([torch.zeros_like(phase[:, :, :1]), phase], dim=2)
+        return w * torch.polar(torch.ones_like(phase), -phase)

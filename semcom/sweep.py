@@ -148,9 +148,7 @@ def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas
         parse_scheme(b)
     if link not in ("flat", "ofdm"):
         raise ValueError(f"--link must be 'flat' or 'ofdm', got {link!r}")
-    for m in mimos:
-        parse_mimo(m)
-    if link == "flat" and any(m != "1x1" for m in mimos):
+    if link == "flat" and any(parse_mimo(m) != (1, 1, 1) for m in mimos):
         raise ValueError("the flat link is single-antenna: use --mimo 1x1 or --link ofdm")
     images = (data if isinstance(data, ImageSet) else load_images(data, "test")).subset(limit)
     todo = points(list(models) + baselines, link, channels, mimos, pas, ibos, snrs)

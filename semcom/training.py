@@ -153,6 +153,8 @@ def describe_channel(cfg: TrainConfig) -> str:
         return cfg.channel
     link = cfg.link
     text = f"{link.get('mimo', '1x1')} OFDM {cfg.channel}"
+    if link.get("precoding", "identity") != "identity":
+        text += f", {link['precoding']} precoding"
     if link.get("pa", "none") != "none":
         text += f", {link['pa']} PA at {link.get('ibo_db', 6.0):g} dB IBO"
     if link.get("clip_ratio_db") is not None:

@@ -19,15 +19,19 @@ class CNNEncoder(nn.Module):
     """:input x: [B,3,H,W], H and W multiples of 4; snr_db [B].
     :output: [B, reals_per_block, H/4, W/4], real."""
 
-    def __init__(self, out_ch: int, channels: int, num_res: int):
+    def __init__(self, out_ch: int, channels: int, num_res: int, num_res_mid: int = 0):
         super().__init__()
         self.down1 = ConvFiLM(3, channels, kernel=5, stride=2)
+        self.res_mid = nn.ModuleList(ResBlock(channels) for _ in range(num_res_mid))
         self.down2 = ConvFiLM(channels, channels, kernel=5, stride=2)
         self.res = nn.ModuleList(ResBlock(channels) for _ in range(num_res))
         self.head = nn.Conv2d(channels, out_ch, 3, padding=1)
 
     def forward(self, x: torch.Tensor, snr_db: torch.Tensor) -> torch.Tensor:
-        h = self.down2(self.down1(x, snr_db), snr_db)
+        h = self.down1(x, snr_db)
+        for block in self.res_mid:
+            h = block(h, snr_db)
+        h = self.down2(h, snr_db)
         for block in self.res:
             h = block(h, snr_db)
         return self.head(h)
@@ -37,11 +41,12 @@ class CNNDecoder(nn.Module):
     """:input z: [B, reals_per_block, h, w], real; snr_db [B].
     :output: [B,3,4h,4w] in [0,1]."""
 
-    def __init__(self, in_ch: int, channels: int, num_res: int):
+    def __init__(self, in_ch: int, channels: int, num_res: int, num_res_mid: int = 0):
         super().__init__()
         self.stem = ConvFiLM(in_ch, channels)
         self.res = nn.ModuleList(ResBlock(channels) for _ in range(num_res))
         self.up1 = ConvFiLM(channels, channels, upsample=True)
+        self.res_mid = nn.ModuleList(ResBlock(channels) for _ in range(num_res_mid))
         self.up2 = ConvFiLM(channels, channels // 2, upsample=True)
         self.out = nn.Conv2d(channels // 2, 3, 3, padding=1)
 
@@ -49,7 +54,10 @@ class CNNDecoder(nn.Module):
         h = self.stem(z, snr_db)
         for block in self.res:
             h = block(h, snr_db)
-        h = self.up2(self.up1(h, snr_db), snr_db)
+        h = self.up1(h, snr_db)
+        for block in self.res_mid:
+            h = block(h, snr_db)
+        h = self.up2(h, snr_db)
         return torch.sigmoid(self.out(h))
 
 
@@ -59,18 +67,21 @@ class CNNJSCC(JSCCModel):
     arch = "cnn"
     granularity = 4
 
-    def __init__(self, ratio="1/6", channels: int = 96, num_res: int = 2, snr_range_db=(0.0, 20.0)):
+    def __init__(self, ratio="1/6", channels: int = 96, num_res: int = 2, num_res_mid: int = 0,
+                 snr_range_db=(0.0, 20.0)):
+        """:param num_res: residual blocks at H/4 x W/4 in the encoder and in the decoder;
+        :param num_res_mid: residual blocks at H/2 x W/2 in each."""
         super().__init__(ratio=ratio, snr_range_db=snr_range_db)
         if channels < 2 or channels % 2:
             raise ValueError(f"channels must be an even number >= 2, got {channels}")
-        if num_res < 0:
-            raise ValueError(f"num_res must be >= 0, got {num_res}")
-        self.channels, self.num_res = channels, num_res
-        self.encoder = CNNEncoder(self.reals_per_block, channels, num_res)
-        self.decoder = CNNDecoder(self.reals_per_block, channels, num_res)
+        if num_res < 0 or num_res_mid < 0:
+            raise ValueError(f"num_res and num_res_mid must be >= 0, got {num_res}, {num_res_mid}")
+        self.channels, self.num_res, self.num_res_mid = channels, num_res, num_res_mid
+        self.encoder = CNNEncoder(self.reals_per_block, channels, num_res, num_res_mid)
+        self.decoder = CNNDecoder(self.reals_per_block, channels, num_res, num_res_mid)
 
     def extra_config(self) -> dict:
-        return {"channels": self.channels, "num_res": self.num_res}
+        return {"channels": self.channels, "num_res": self.num_res, "num_res_mid": self.num_res_mid}
 
     def encode_latent(self, x, snr_db):
         return self.encoder(x, snr_db).flatten(1)  # [B, r*h*w]: first half real, second imaginary

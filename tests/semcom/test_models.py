@@ -20,6 +20,17 @@ def test_symbol_count_on_cifar_size(arch, ratio, k):
     assert s.shape == (3, k) and s.dtype == torch.complex64
 
 
+def test_cnn_mid_resolution_blocks_keep_the_symbol_count():
+    base, mid = CNNJSCC(channels=16, num_res=1), CNNJSCC(channels=16, num_res=1, num_res_mid=1)
+    assert len(mid.encoder.res_mid) == len(mid.decoder.res_mid) == 1
+    assert sum(p.numel() for p in mid.parameters()) > sum(p.numel() for p in base.parameters())
+    x = torch.rand(2, 3, 48, 40)
+    s = mid.encode(x, 10.0)
+    assert s.shape == base.encode(x, 10.0).shape
+    assert mid.decode(s, 10.0, (48, 40)).shape == x.shape
+    assert build_model("cnn", **mid.config()).num_res_mid == 1
+
+
 @pytest.mark.parametrize("arch", ["cnn", "vit"])
 def test_power_normalised_per_image(arch):
     s = small(arch).encode(torch.rand(5, 3, 32, 32) * torch.linspace(0.1, 1, 5)[:, None, None, None], 5.0)
@@ -93,6 +104,8 @@ def test_bad_architecture_arguments():
         build_model("cnn", width=3)
     with pytest.raises(ValueError, match="channels"):
         CNNJSCC(channels=7)
+    with pytest.raises(ValueError, match="num_res_mid"):
+        CNNJSCC(num_res_mid=-1)
     with pytest.raises(ValueError, match="heads"):
         ViTJSCC(dim=30, heads=4)
 

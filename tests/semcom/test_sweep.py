@@ -40,8 +40,12 @@ def test_sweep_bad_arguments(npz_data, capsys):
 
 
 def test_mimo_parsing():
-    assert parse_mimo("2x2") == (2, 2)
+    assert parse_mimo("2x2") == (2, 2, 2)
+    assert parse_mimo("2x2x1") == (2, 2, 1)
     cfg = ofdm_for("2x1")
     assert (cfg.num_tx_ant, cfg.num_rx_ant, cfg.num_streams) == (2, 1, 1)
-    with pytest.raises(ValueError):
-        parse_mimo("0x2")
+    cfg = ofdm_for("4x2x1")
+    assert (cfg.num_tx_ant, cfg.num_rx_ant, cfg.num_streams) == (4, 2, 1)
+    for bad in ("0x2", "2x2x3", "2x2x0", "2x2x1x1", "2x"):
+        with pytest.raises(ValueError, match="--mimo"):
+            parse_mimo(bad)

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from semcom.checkpoint import CheckpointError, read_checkpoint
-from semcom.training import TrainConfig, learning_rate, train
+from semcom.training import TrainConfig, describe_channel, learning_rate, train
 
 TINY = {"ratio": "1/6", "channels": 16, "num_res": 0}
 
@@ -165,3 +165,9 @@ def test_init_from_a_model_of_another_ratio_is_refused(npz_data, tmp_path):
     with pytest.raises(CheckpointError, match="ratio"):
         train(cfg(npz_data, tmp_path / "x", model={"ratio": "1/12", "channels": 96, "num_res": 2},
                   init_from="cnn", max_steps=1), progress=False)
+
+
+def test_describe_channel_names_the_link():
+    assert describe_channel(TrainConfig(channel="awgn")) == "awgn"
+    cfg = TrainConfig(channel="tdl-a", link={"mimo": "2x2x1", "precoding": "svd", "pa": "rapp", "ibo_db": 3.0})
+    assert describe_channel(cfg) == "2x2x1 OFDM tdl-a, svd precoding, rapp PA at 3 dB IBO"
