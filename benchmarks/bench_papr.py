@@ -1,4 +1,4 @@
-"""PAPR reduction by clipping and filtering, and what it costs in PSNR, on the 2x2 TDL-A link.
+"""PAPR reduction by clipping and filtering, and what it costs in PSNR, on a 2x2 TDL-A link.
 
     python benchmarks/bench_papr.py --models cnn-tdla,vit-tdla --clip 3,4,5 --limit 1000 \
         --out benchmarks/results/papr_clip_tdla_2x2_rapp3
@@ -29,7 +29,8 @@ def main(argv=None) -> int:
     p.add_argument("--models", default="cnn-tdla,vit-tdla")
     p.add_argument("--clip", default="3,4,5", help="clipping ratios to RMS in dB")
     p.add_argument("--channel", default="tdl-a")
-    p.add_argument("--mimo", default="2x2")
+    p.add_argument("--mimo", default="2x2", help="tx x rx or tx x rx x streams (2x2x1: rank 1)")
+    p.add_argument("--precoding", default="identity", help="identity or svd")
     p.add_argument("--ibo", type=float, default=3.0)
     p.add_argument("--snr", default="0,10,20")
     p.add_argument("--data", default="../shared/data/cifar10.npz")
@@ -44,7 +45,7 @@ def main(argv=None) -> int:
 
     rows = []
     for clip in clips:
-        link = {"estimator": "lmmse", "equalizer": "lmmse", "clip_ratio_db": clip}
+        link = {"estimator": "lmmse", "equalizer": "lmmse", "clip_ratio_db": clip, "precoding": args.precoding}
         for r in run_sweep(models, args.data, channels=[args.channel], mimos=[args.mimo], pas=["rapp"],
                            ibos=[args.ibo], snrs=snrs, limit=args.limit, link_kwargs=link, progress=True):
             rows.append({"model": r["scheme"], "clip_db": "" if clip is None else clip, "snr_db": r["snr_db"],
@@ -53,7 +54,8 @@ def main(argv=None) -> int:
     used = len(ofdm_for(args.mimo).used_subcarriers)
     theory = papr_gaussian_at_ccdf(1e-3, used)
     lines = preamble("benchmarks/bench_papr.py", argv) + [
-        f"{rows[0]['n_images']} CIFAR-10 test images; {args.mimo} {args.channel.upper()}, Rapp PA (p=3) at "
+        f"{rows[0]['n_images']} CIFAR-10 test images; {args.mimo} {args.channel.upper()}, {args.precoding} "
+        f"precoding, Rapp PA (p=3) at "
         f"{args.ibo:g} dB IBO, LMMSE estimation and equalisation. PAPR at the PA input, per OFDM symbol, "
         f"4x oversampled, at CCDF 1e-3 (the largest over the SNRs: the encoder sees the SNR). "
         f"Gaussian approximation for {used} subcarriers: {theory:.2f} dB.", "",

@@ -31,6 +31,7 @@ class Mode:
     models: tuple[str, ...]
     commands: str
     description: str
+    tdla_linear: str | None = None
 
 
 MODES = (
@@ -50,10 +51,14 @@ semcom sweep --model cnn,vit,cnn-tdla,vit-tdla --link ofdm --channel awgn --mimo
     --limit 200 --out benchmarks/results/sweep_tdla_2x2x1_svd_rapp3.csv
 semcom sweep --model cnn,vit,vit-tdla-bf --link ofdm --channel awgn --mimo 2x2x1 --precoding svd --pa none \\
     --estimator lmmse --snr 0,5,10,15,20 --data ../shared/data/cifar10.npz --limit 200 \\
-    --out benchmarks/results/sweep_awgn_2x2x1_svd_linear.csv""",
+    --out benchmarks/results/sweep_awgn_2x2x1_svd_linear.csv
+semcom sweep --model cnn,vit,vit-tdla-bf --link ofdm --channel tdl-a --mimo 2x2x1 --precoding svd --pa none \\
+    --estimator lmmse --snr 0,5,10,15,20 --data ../shared/data/cifar10.npz --limit 200 \\
+    --out benchmarks/results/sweep_tdla_2x2x1_svd_linear.csv""",
          "2x2 rank-1 SVD beamforming (`--mimo 2x2x1 --precoding svd`): 512 symbols per image, one stream on 512 "
          "RE, precoded on each RE with the channel's strongest right singular vector (the transmitter knows the "
-         "static channel) and received with LMMSE combining."),
+         "static channel) and received with LMMSE combining.",
+         "sweep_tdla_2x2x1_svd_linear.csv"),
 )
 
 
@@ -84,6 +89,13 @@ def summary(mode: Mode) -> str:
     for s in [m for m in mode.models if m in flat and m in tdla]:
         lines.append(f"| `{s}` | " + " | ".join(f"{flat[s][k][0]:.2f}" for k in snrs) +
                      f" | {flat[s][10.0][0] - tdla[s][10.0][0]:.2f} |")
+    if mode.tdla_linear:
+        linear = psnr_table(RESULTS / mode.tdla_linear)
+        lines += ["", "TDL-A with a linear PA, and what the Rapp PA at 3 dB IBO costs at 10 dB:", "",
+                  head + " PA loss at 10 dB |", "| --- " * (len(snrs) + 2) + "|"]
+        for s in [m for m in mode.models if m in linear and m in tdla]:
+            lines.append(f"| `{s}` | " + " | ".join(f"{linear[s][k][0]:.2f}" for k in snrs) +
+                         f" | {linear[s][10.0][0] - tdla[s][10.0][0]:.2f} |")
     return "\n".join(lines) + "\n"
 
 
