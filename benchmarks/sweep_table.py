@@ -45,14 +45,14 @@ semcom sweep --model cnn,vit,cnn-tdla,vit-tdla --link ofdm --channel awgn --mimo
          "2x2 spatial multiplexing: 512 symbols per image over two streams on 256 resource elements (RE), no "
          "precoding, each stream with half the transmit power."),
     Mode("sweep_tdla_2x2x1_svd_rapp3_finetuned", "sweep_tdla_2x2x1_svd_rapp3.csv", "sweep_awgn_2x2x1_svd_linear.csv",
-         ("cnn", "vit", "vit-tdla-bf"),
-         """semcom sweep --model cnn,vit,vit-tdla-bf --baseline jpeg-ldpc,heic-ldpc,heic@capacity --link ofdm --channel tdl-a \\
+         ("cnn", "vit", "cnn-tdla-bf", "vit-tdla-bf"),
+         """semcom sweep --model cnn,vit,cnn-tdla-bf,vit-tdla-bf --baseline jpeg-ldpc,heic-ldpc,heic@capacity --link ofdm --channel tdl-a \\
     --mimo 2x2x1 --precoding svd --pa rapp --ibo 3 --estimator lmmse --snr 0,5,10,15,20 --data ../shared/data/cifar10.npz \\
     --limit 200 --out benchmarks/results/sweep_tdla_2x2x1_svd_rapp3.csv
-semcom sweep --model cnn,vit,vit-tdla-bf --link ofdm --channel awgn --mimo 2x2x1 --precoding svd --pa none \\
+semcom sweep --model cnn,vit,cnn-tdla-bf,vit-tdla-bf --link ofdm --channel awgn --mimo 2x2x1 --precoding svd --pa none \\
     --estimator lmmse --snr 0,5,10,15,20 --data ../shared/data/cifar10.npz --limit 200 \\
     --out benchmarks/results/sweep_awgn_2x2x1_svd_linear.csv
-semcom sweep --model cnn,vit,vit-tdla-bf --link ofdm --channel tdl-a --mimo 2x2x1 --precoding svd --pa none \\
+semcom sweep --model cnn,vit,cnn-tdla-bf,vit-tdla-bf --link ofdm --channel tdl-a --mimo 2x2x1 --precoding svd --pa none \\
     --estimator lmmse --snr 0,5,10,15,20 --data ../shared/data/cifar10.npz --limit 200 \\
     --out benchmarks/results/sweep_tdla_2x2x1_svd_linear.csv""",
          "2x2 rank-1 SVD beamforming (`--mimo 2x2x1 --precoding svd`): 512 symbols per image, one stream on 512 "
