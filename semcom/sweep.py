@@ -148,7 +148,8 @@ def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas
         parse_scheme(b)
     if link not in ("flat", "ofdm"):
         raise ValueError(f"--link must be 'flat' or 'ofdm', got {link!r}")
-    if link == "flat" and any(parse_mimo(m) != (1, 1, 1) for m in mimos):
+    shapes = [parse_mimo(m) for m in mimos]  # every --mimo is checked before any image is loaded
+    if link == "flat" and any(shape != (1, 1, 1) for shape in shapes):
         raise ValueError("the flat link is single-antenna: use --mimo 1x1 or --link ofdm")
     images = (data if isinstance(data, ImageSet) else load_images(data, "test")).subset(limit)
     todo = points(list(models) + baselines, link, channels, mimos, pas, ibos, snrs)
