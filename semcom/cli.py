@@ -100,15 +100,19 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def sweep_link_kwargs(args) -> dict:
+    """The OFDM receiver and transmitter options of ``semcom sweep`` (``LinkConfig`` fields)."""
+    return {"estimator": args.estimator, "equalizer": args.equalizer, "precoding": args.precoding,
+            "interleave": not args.no_interleave, "domain": args.domain, "clip_ratio_db": args.clip}
+
+
 def cmd_sweep(args) -> int:
     from .sweep import run_sweep
 
     rows = run_sweep(args.model, args.data, link=args.link, baselines=args.baseline, ratio=args.ratio, channels=args.channel, mimos=args.mimo, pas=args.pa,
                      ibos=args.ibo, snrs=args.snr, limit=args.limit, out=args.out,
                      progress=not args.json and not args.quiet,
-                     link_kwargs={"estimator": args.estimator, "equalizer": args.equalizer,
-                                  "precoding": args.precoding, "interleave": not args.no_interleave,
-                                  "domain": args.domain, "clip_ratio_db": args.clip})
+                     link_kwargs=sweep_link_kwargs(args))
     if args.json:
         keys = ("snr_db", "psnr_db", "papr_db_1e-3", "scheme", "ssim", "ber", "bler", "link", "channel", "mimo",
                 "pa", "ibo_db", "n_images")

@@ -2,14 +2,18 @@
 
 Each finished point is appended to a CSV at once, so an interrupted sweep
 resumes where it stopped (points already in the CSV are skipped); a PNG of
-PSNR against SNR is redrawn at the end.
+PSNR against SNR is redrawn at the end. The settings that are not part of a
+point (receiver, precoding, clipping, ratio, image count) are written beside
+the CSV as JSON, and a sweep refuses to resume a CSV made with other ones.
 """
 
 from __future__ import annotations
 
 import csv
 import itertools
+import json
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,10 +22,11 @@ import torch
 from phy.channels import make_channel
 from phy.papr import papr_at_ccdf, papr_db
 
+from .checkpoint import sha256_file
 from .data import ImageSet, iter_batches, load_images, to_tensor
 from .link import LinkConfig, OFDMLink, ofdm_for, parse_mimo
 from .metrics import psnr, ssim
-from .zoo import load_model
+from .zoo import load_model, resolve
 
 FIELDS = ("scheme", "link", "channel", "mimo", "pa", "ibo_db", "snr_db", "psnr_db", "ssim", "papr_db_1e-3",
           "ber", "bler", "n_images")
@@ -151,6 +156,10 @@ def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas
     shapes = [parse_mimo(m) for m in mimos]  # every --mimo is checked before any image is loaded
     if link == "flat" and any(shape != (1, 1, 1) for shape in shapes):
         raise ValueError("the flat link is single-antenna: use --mimo 1x1 or --link ofdm")
+    if out:
+        link_settings = (link_kwargs or {}) if link == "ofdm" else {}  # the flat link has no receiver options
+        weights = {m: sha256_file(resolve(m)) for m in models}
+        check_settings(Path(out), {"link_kwargs": link_settings, "ratio": ratio, "limit": limit, "weights": weights})
     images = (data if isinstance(data, ImageSet) else load_images(data, "test")).subset(limit)
     todo = points(list(models) + baselines, link, channels, mimos, pas, ibos, snrs)
     done = read_csv(Path(out)) if out else {}
@@ -181,6 +190,51 @@ def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas
     if out:
         plot_sweep([r for r in rows if "+ldpc" not in r["scheme"]], Path(out).with_suffix(".png"))
     return rows
+
+
+def settings_path(csv_path: Path) -> Path:
+    return csv_path.with_suffix(".json")
+
+
+def check_settings(csv_path: Path, settings: dict) -> None:
+    """Record ``settings`` beside a new CSV; for an existing one, raise ``ValueError`` if they differ
+    from those it was made with (its rows would otherwise be reused for another link or other weights).
+
+    ``settings["weights"]`` maps scheme names to weight SHA-256s: a scheme in both must have the same
+    weights; a new scheme is added to the file.
+    """
+    settings = json.loads(json.dumps(settings))  # the form they take in the file (tuples become lists)
+    side = settings_path(csv_path)
+    if csv_path.exists() and not side.exists():
+        warnings.warn(f"{csv_path} has no settings file ({side.name}): assuming it was made with these settings")
+        return
+    old = {}
+    if csv_path.exists():
+        try:
+            old = json.loads(side.read_text())
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{side} is not valid JSON ({e}): remove it, or use another --out") from e
+        flat_old, flat_new = _flatten(old), _flatten(settings)
+        def compared(k):  # a scheme's weights only count when both runs have that scheme
+            return not k.startswith("weights.") or (k in flat_old and k in flat_new)
+
+        differ = sorted(k for k in flat_old.keys() | flat_new.keys() if compared(k) and flat_old.get(k) != flat_new.get(k))
+        if differ:
+            what = ", ".join(f"{k}: {flat_old.get(k)!r} in the file, {flat_new.get(k)!r} now" for k in differ)
+            raise ValueError(f"{csv_path} was made with other settings ({what}): use another --out")
+    merged = {**settings, "weights": {**old.get("weights", {}), **settings.get("weights", {})}}
+    side.parent.mkdir(parents=True, exist_ok=True)
+    side.write_text(json.dumps(merged, indent=1, sort_keys=True) + "\n")
+
+
+def _flatten(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
 
 
 def read_csv(path: Path) -> dict:

@@ -30,6 +30,36 @@ def test_sweep_resumes_from_csv(npz_data, tmp_path, capsys):
         rows = list(csv.DictReader(fh))
     assert [float(r["snr_db"]) for r in rows] == [5.0, 15.0]  # 5 dB was not run twice
     assert out.with_suffix(".png").stat().st_size > 5000
+    assert json.loads(out.with_suffix(".json").read_text())["limit"] == 4
+
+
+def test_sweep_refuses_csv_made_with_other_settings(npz_data, tmp_path, capsys):
+    out = tmp_path / "s.csv"
+    def args(precoding):
+        return ["sweep", "--model", "cnn", "--link", "ofdm", "--channel", "awgn", "--mimo", "2x2x1", "--snr", "10",
+                "--precoding", precoding, "--data", str(npz_data), "--limit", "2", "--out", str(out), "--quiet"]
+
+    assert main(args("identity")) == 0
+    assert main(args("svd")) == 2
+    err = capsys.readouterr().err
+    assert "precoding" in err and "'identity' in the file" in err and "another --out" in err
+    with open(out) as fh:
+        assert len(list(csv.DictReader(fh))) == 1  # nothing appended to the other link's CSV
+
+
+def test_sweep_settings_track_weights(tmp_path):
+    from semcom.sweep import check_settings
+
+    out = tmp_path / "s.csv"
+    base = {"link_kwargs": {"precoding": "svd"}, "ratio": "1/6", "limit": 4}
+    check_settings(out, {**base, "weights": {"cnn": "aa"}})
+    out.write_text("scheme\n")  # the CSV now exists
+    check_settings(out, {**base, "weights": {"vit": "bb"}})  # a new scheme joins the file
+    assert json.loads(out.with_suffix(".json").read_text())["weights"] == {"cnn": "aa", "vit": "bb"}
+    with pytest.raises(ValueError, match="weights.cnn: 'aa' in the file, 'cc' now"):
+        check_settings(out, {**base, "weights": {"cnn": "cc"}})  # retrained cnn: old rows must not be reused
+    with pytest.raises(ValueError, match="limit"):
+        check_settings(out, {**base, "limit": 8, "weights": {}})
 
 
 def test_sweep_bad_arguments(npz_data, capsys):
