@@ -100,7 +100,7 @@ def main(argv=None) -> int:
 {_init_line(tc, meta)}
 - Data: CIFAR-10 training split, 50,000 images, from `cifar10.npz` (lossless, official order); random horizontal flips.
 - Command: `{meta.get('command') or 'not recorded; configuration: ' + json.dumps(tc)}`
-- Schedule: AdamW (lr {tc.get('lr')}, weight decay {tc.get('weight_decay')}), batch {tc.get('batch_size')}, {tc.get('warmup_steps')} warm-up steps, cosine to {tc.get('min_lr')} over {tc.get('epochs')} epochs; EMA decay {tc.get('ema_decay')}; MSE loss; {_precision(tc)}.
+- Schedule: AdamW (lr {tc.get('lr')}, beta2 {tc.get('beta2', 0.999)}, weight decay {tc.get('weight_decay')}), batch {tc.get('batch_size')}, {tc.get('warmup_steps')} warm-up steps, cosine to {tc.get('min_lr')} over {tc.get('epochs')} epochs; EMA decay {tc.get('ema_decay')}; MSE loss; {_precision(tc)}.
 - Progress: **{meta.get('epochs_done', 0):.2f} of {tc.get('epochs')} epochs** ({meta.get('images_seen', 0):,} images seen), {hours:.2f} h of wall time on {meta.get('hardware') or 'CPU'}.
 {('- History: ' + args.note) if args.note else ''}
 - Resume with the same command (it carries `--resume`) on the run folder's `checkpoint.pt`; then

@@ -77,7 +77,7 @@ def cmd_train(args) -> int:
     cfg = TrainConfig(arch=args.arch, link=link, papr_weight=args.papr_weight, papr_target_db=args.papr_target,
                       prior_weight=args.prior_weight, prior=args.prior, prior_nu=args.prior_nu,
                       init_from=args.init_from, model=model_cfg, data=args.data, out=args.out, epochs=args.epochs,
-                      batch_size=args.batch_size, lr=args.lr, channel=args.channel, limit=args.limit,
+                      batch_size=args.batch_size, lr=args.lr, beta2=args.beta2, channel=args.channel, limit=args.limit,
                       val_limit=args.val_limit, max_steps=args.max_steps, seed=args.seed,
                       save_every_s=args.save_every, clip_grad_norm=args.clip_grad or None,
                       precision=args.precision)
@@ -300,6 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=_positive_int, default=100)
     p.add_argument("--batch-size", type=_positive_int, default=64)
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--beta2", type=float, default=0.999,
+                   help="AdamW second-moment decay; 0.98-0.95 damps loss spikes (applies on --resume too)")
     p.add_argument("--channel", default="awgn",
                    help="flat link: awgn, rayleigh, rayleigh-est; OFDM link: awgn, rayleigh, multipath, tdl-a.., cdl-a..")
     p.add_argument("--link", default="flat", help="flat (symbol-wise channel) or ofdm (the MIMO-OFDM PHY)")

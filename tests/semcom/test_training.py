@@ -47,6 +47,15 @@ def test_resume_is_exact(npz_data, tmp_path):
         assert torch.equal(value, cut["train_state"]["model"][key]), key
 
 
+def test_resume_takes_this_runs_beta2(npz_data, tmp_path):
+    train(cfg(npz_data, tmp_path / "run", epochs=1, max_steps=1), progress=False)
+    saved = read_checkpoint(tmp_path / "run" / "checkpoint.pt")["train_state"]["optimizer"]
+    assert saved["param_groups"][0]["betas"] == (0.9, 0.999)
+    train(cfg(npz_data, tmp_path / "run", epochs=1, max_steps=2, beta2=0.95), resume=True, progress=False)
+    saved = read_checkpoint(tmp_path / "run" / "checkpoint.pt")["train_state"]["optimizer"]
+    assert saved["param_groups"][0]["betas"] == (0.9, 0.95)
+
+
 def test_existing_run_needs_resume_and_matching_config(npz_data, tmp_path):
     train(cfg(npz_data, tmp_path / "run", max_steps=1), progress=False)
     with pytest.raises(CheckpointError, match="--resume"):
@@ -74,7 +83,7 @@ def test_schedule_warms_up_then_decays():
 
 @pytest.mark.parametrize("kw,match", [({"epochs": 0}, "epochs"), ({"lr": 2.0}, "lr"),
                                       ({"channel": "tdl"}, "channel"), ({"ema_decay": 1.0}, "ema_decay"),
-                                      ({"precision": "fp16"}, "precision")])
+                                      ({"precision": "fp16"}, "precision"), ({"beta2": 1.0}, "beta2")])
 def test_bad_config_rejected(kw, match):
     with pytest.raises(ValueError, match=match):
         TrainConfig(**kw)
