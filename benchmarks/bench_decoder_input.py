@@ -58,7 +58,7 @@ def main(argv=None) -> int:
                 plain, weighted = compare(model, images, channel, snr)
                 rows.append({"model": name, "channel": channel, "snr_db": snr, "psnr_unbiased_db": round(plain, 3),
                              "psnr_weighted_db": round(weighted, 3), "gain_db": round(weighted - plain, 3)})
-    lines = preamble("benchmarks/bench_decoder_input.py", argv) + [
+    lines = preamble("benchmarks/bench_decoder_input.py", argv, args.models.split(",")) + [
         f"{len(images)} CIFAR-10 test images; 2x2 MIMO-OFDM, Rapp PA (p=3) at 3 dB IBO, LMMSE estimation and "
         "equalisation; the same frames decoded from unbiased and from reliability-weighted symbols.", "",
         "| model | channel | SNR (dB) | PSNR unbiased (dB) | PSNR weighted (dB) | gain (dB) |",

@@ -49,7 +49,7 @@ def main(argv=None) -> int:
                          "images_per_s": round(batch / med, 1)})
             print(rows[-1], file=sys.stderr)
     by = {(r["model"], r["batch"]): r["images_per_s"] for r in rows}
-    lines = preamble("benchmarks/bench_models.py", argv) + [
+    lines = preamble("benchmarks/bench_models.py", argv, args.models.split(",")) + [
              "| model | batch | median time per batch (ms) | images/s (median) |", "| --- | --- | --- | --- |"]
     lines += [f"| {r['model']} | {r['batch']} | {r['median_s'] * 1e3:.2f} | {r['images_per_s']:.0f} |" for r in rows]
     if ("cnn", 256) in by and ("vit", 256) in by:

@@ -53,7 +53,7 @@ def main(argv=None) -> int:
 
     used = len(ofdm_for(args.mimo).used_subcarriers)
     theory = papr_gaussian_at_ccdf(1e-3, used)
-    lines = preamble("benchmarks/bench_papr.py", argv) + [
+    lines = preamble("benchmarks/bench_papr.py", argv, models) + [
         f"{rows[0]['n_images']} CIFAR-10 test images; {args.mimo} {args.channel.upper()}, {args.precoding} "
         f"precoding, Rapp PA (p=3) at "
         f"{args.ibo:g} dB IBO, LMMSE estimation and equalisation. PAPR at the PA input, per OFDM symbol, "

@@ -68,7 +68,7 @@ def main(argv=None) -> int:
             rows.append({"stage": name, "samples": n, "median_s": t, "samples_per_s": n / t,
                          **{f"x {k}": n / t / v for k, v in RATES.items()}})
             print(rows[-1], file=sys.stderr)
-    lines = preamble("benchmarks/bench_receiver.py", argv) + [
+    lines = preamble("benchmarks/bench_receiver.py", argv, args.models.split(",")) + [
              f"Medians of {args.repeats} runs. Samples/s counts the stream samples handled: one frame "
              f"({frame.shape[-1]} samples) per call for the one-frame path (each call is given a capture of two "
              f"frame lengths, as `semcom ota` does), the whole buffer for the stream and for detection. "

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import torch
 
+from semcom.checkpoint import sha256_file
 from semcom.training import hardware_summary
+from semcom.zoo import resolve
 
 
 def median_time(fn, repeats: int, warmups: int = 2) -> float:
@@ -27,12 +29,15 @@ def median_time(fn, repeats: int, warmups: int = 2) -> float:
     return statistics.median(times)
 
 
-def preamble(script: str, argv) -> list[str]:
-    """Markdown lines naming the exact command and the machine."""
+def preamble(script: str, argv, models=()) -> list[str]:
+    """Markdown lines naming the exact command, the machine and the weights (SHA-256) of ``models``."""
     args = list(sys.argv[1:] if argv is None else argv)
-    return [f"Command: `python {shlex.join([script] + args)}`", "",
-            f"Machine: {hardware_summary(torch.device('cpu'))}; torch {torch.__version__}; "
-            f"Python {platform.python_version()}.", ""]
+    lines = [f"Command: `python {shlex.join([script] + args)}`", "",
+             f"Machine: {hardware_summary(torch.device('cpu'))}; torch {torch.__version__}; "
+             f"Python {platform.python_version()}.", ""]
+    if models:
+        lines += ["Weights: " + ", ".join(f"`{m}` {sha256_file(resolve(m))[:12]}" for m in models) + ".", ""]
+    return lines
 
 
 def write_results(out: str, rows: list[dict], lines: list[str]) -> None:
