@@ -78,7 +78,8 @@ def cmd_train(args) -> int:
                       prior_weight=args.prior_weight, prior=args.prior, prior_nu=args.prior_nu,
                       init_from=args.init_from, model=model_cfg, data=args.data, out=args.out, epochs=args.epochs,
                       batch_size=args.batch_size, lr=args.lr, beta2=args.beta2, channel=args.channel, limit=args.limit,
-                      val_limit=args.val_limit, max_steps=args.max_steps, seed=args.seed,
+                      val_limit=args.val_limit, val_holdout=args.val_holdout, crop=args.crop,
+                      warmup_steps=args.warmup_steps, max_steps=args.max_steps, seed=args.seed,
                       save_every_s=args.save_every, clip_grad_norm=args.clip_grad or None,
                       precision=args.precision)
     command = "semcom " + shlex.join(args.argv)
@@ -322,6 +323,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--init-from", default=None, help="start from these weights (zoo name or checkpoint)")
     p.add_argument("--limit", type=_positive_int, default=None, help="use only the first N training images")
     p.add_argument("--val-limit", type=_positive_int, default=1000)
+    p.add_argument("--crop", type=_positive_int, default=32,
+                   help="image folders of mixed sizes: train on random CROP x CROP crops")
+    p.add_argument("--warmup-steps", type=int, default=500, help="linear learning-rate warm-up steps")
+    p.add_argument("--val-holdout", type=int, default=0,
+                   help="image folders: validate on the last N images (by name), train on the others")
     p.add_argument("--max-steps", type=_positive_int, default=None, help="stop after this many optimizer steps")
     p.add_argument("--save-every", type=float, default=300.0, help="seconds between mid-epoch checkpoints")
     p.add_argument("--clip-grad", type=float, default=1.0, help="gradient-norm clipping (0 = off)")

@@ -73,6 +73,17 @@ def test_train_on_image_folder_uses_random_crops(image_folder, tmp_path):
     assert (tmp_path / "run" / "checkpoint.pt").exists()
 
 
+def test_val_holdout_keeps_the_last_images_out_of_training(image_folder, tmp_path):
+    from semcom.training import training_sets
+
+    c = cfg(image_folder, tmp_path / "run", limit=None, val_holdout=1)
+    train_set, val_set = training_sets(c)
+    assert len(train_set) == 2 and len(val_set) == 1
+    assert not set(train_set.names) & set(val_set.names)
+    with pytest.raises(ValueError, match="no training image"):
+        training_sets(cfg(image_folder, tmp_path / "run", limit=None, val_holdout=3))
+
+
 def test_schedule_warms_up_then_decays():
     c = TrainConfig(lr=1e-3, min_lr=1e-5, warmup_steps=10)
     assert learning_rate(c, 0, 100) == pytest.approx(1e-4)
