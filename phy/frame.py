@@ -2,11 +2,14 @@
 
 Layout of an over-the-air frame (samples at the OFDM rate):
 
-``[preamble: STF + LTF][header: 4 OFDM symbols][body: OFDM slots with pilots][gap]``
+``[preamble: STF + LTF][header: 5 OFDM symbols][body: OFDM slots with pilots][gap]``
 
-The header carries 128 bits (magic, version, scheme, model id, bandwidth
-ratio, image size, symbol count, sequence number, MCS) and a CRC-16-CCITT, as
-BPSK with each bit sent twice on the used subcarriers of four OFDM symbols. It
+The header carries 152 bits (magic, version, scheme, a 32-bit model id,
+bandwidth ratio, image size, symbol count, sequence number, MCS) and a
+CRC-16-CCITT, as BPSK with each bit sent twice on the used subcarriers of five
+OFDM symbols (seed numerology). The model id names the weights the frame was
+encoded with (the application derives it, e.g. from the weights' SHA-256), so a
+receiver with other weights refuses the frame instead of decoding garbage. It
 is equalised with the channel estimated from the LTF; a header whose CRC or
 magic fails is reported as an error, never decoded further.
 """
@@ -24,25 +27,25 @@ from .ofdm import OFDMConfig
 from .sync import Preamble
 
 MAGIC = 0x5C0D
-VERSION = 1
-HEADER_BITS = 128
+VERSION = 2  # 2: 32-bit model id (1: 8-bit)
+HEADER_BITS = 152
 CRC_BITS = 16
 REPETITION = 2
-SCHEMES = {"jscc": 0, "digital": 1}
 
 
 class FrameError(ValueError):
     """A header that cannot be trusted (CRC or magic mismatch, impossible fields)."""
 
 
-# (name, bits) in transmission order; 16+4+4+8+8+8+16+16+24+16+8 = 128
-FIELDS = (("magic", 16), ("version", 4), ("scheme", 4), ("model_id", 8), ("ratio_num", 8), ("ratio_den", 8),
+# (name, bits) in transmission order; 16+4+4+32+8+8+16+16+24+16+8 = 152
+FIELDS = (("magic", 16), ("version", 4), ("scheme", 4), ("model_id", 32), ("ratio_num", 8), ("ratio_den", 8),
           ("height", 16), ("width", 16), ("num_symbols", 24), ("seq", 16), ("mcs", 8))
 
 
 @dataclass(frozen=True)
 class FrameHeader:
-    """Fields of one frame. ``scheme``: 0 JSCC, 1 digital; ``mcs``: digital MCS index."""
+    """Fields of one frame. ``scheme``: 0 JSCC, 1 digital; ``model_id``: 32-bit id of the
+    encoder's weights (0: none, e.g. a digital frame); ``mcs``: digital MCS index."""
 
     scheme: int
     model_id: int
@@ -63,7 +66,7 @@ class FrameHeader:
             raise ValueError("FrameHeader: ratio_den, height, width and num_symbols must be > 0")
 
     def to_bits(self) -> np.ndarray:
-        """[144] uint8: the 128 field bits then the CRC-16 of their bytes."""
+        """[168] uint8: the 152 field bits then the CRC-16 of their bytes."""
         values = {"magic": MAGIC, "version": VERSION, **{n: getattr(self, n) for n, _ in FIELDS[2:]}}
         bits = np.concatenate([np.array([(values[n] >> (b - 1 - i)) & 1 for i in range(b)], np.uint8)
                                for n, b in FIELDS])

@@ -11,8 +11,13 @@ The preamble follows 802.11's layout on the project's OFDM numerology:
   gives the timing to the sample, the phase difference of its two copies the
   fine CFO, and their difference the noise, hence the SNR per subcarrier.
 
-Every function accepts arbitrary input (empty, all zeros, NaN, huge values):
-it returns ``None`` ("no frame") rather than raising or hanging.
+Every function accepts arbitrary input (empty, all zeros, NaN, any level from
+1e-30 to 1e30, DC offsets, exact-zero stretches): it returns ``None`` ("no
+frame") rather than raising or hanging. The capture's level does not matter:
+detection is scale-free (the metric is a normalised correlation, bounded to
+0..1), a DC offset is removed before detection (a centred moving mean over
+``DC_WINDOW`` samples), and :class:`Detection` reports the received power per
+resource element so that a receiver can normalise the frame (an AGC stage).
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ STF_PERIOD = 16
 STF_REPEATS = 16
 METRIC_WINDOW = 8 * STF_PERIOD  # samples summed in P(d) and R(d)
 PLATEAU_RUN = 3 * STF_PERIOD  # the metric must stay above threshold this long
-MAX_CANDIDATES = 64  # bounded work per call, whatever the input
+DC_WINDOW = 1024  # samples in the moving mean removed as DC (a multiple of the FFT size: nulls on the subcarriers)
+ENERGY_FLOOR = 1e-9  # windows below this fraction of the capture's mean energy hold no frame (zero stretches)
+LTF_THRESHOLD = 0.4  # normalised LTF correlation (0..1) each of its two copies must reach to confirm a frame
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,9 @@ class Detection:
     :param snr_db: estimated SNR per used subcarrier in dB (from the LTF).
     :param metric: the detection metric at the STF plateau (0..1).
     :param noise_var: noise variance per resource element (orthonormal DFT), in the capture's units.
+    :param signal_power: received signal power per used resource element (the LTF sends 1), in the
+        capture's units: divide the frame's samples by its square root to bring it to the
+        transmitted level (``noise_var / signal_power`` is then ``10**(-snr_db/10)``).
     """
 
     start: int
@@ -51,6 +61,7 @@ class Detection:
     snr_db: float
     metric: float
     noise_var: float = 0.0
+    signal_power: float = 1.0
 
 
 class Preamble:
@@ -99,49 +110,85 @@ def _ifft_centred(freq: np.ndarray) -> np.ndarray:
 
 
 def _clean(y) -> tuple[torch.Tensor, float] | tuple[None, float]:
-    """[n] or [rx, n] complex -> (complex64 [rx, n] scaled to peak 1, the scale), or (None, 0) when unusable."""
+    """[n] or [rx, n] complex -> (complex64 [rx, n] without DC, scaled to peak 1; the scale), or
+    (None, 0) when unusable. NaN/Inf samples are set to 0."""
     y = torch.as_tensor(np.asarray(y)) if not isinstance(y, torch.Tensor) else y
     if y.dim() == 1:
         y = y[None]
     if y.dim() != 2 or y.shape[-1] == 0 or not y.is_complex():
         return None, 0.0
-    y = y.to(torch.complex64)
+    y = y.to(torch.complex128)
     finite = torch.isfinite(torch.view_as_real(y)).all(-1)
     if not finite.all():
         y = torch.where(finite, y, torch.zeros_like(y))  # blank NaN/Inf samples
     peak = y.abs().max()
     if not torch.isfinite(peak) or peak == 0:
         return None, 0.0
-    return y / peak, float(peak)  # huge values: rescale (the metric is scale-free)
+    y = remove_dc(y / peak)
+    peak2 = y.abs().max()
+    if peak2 == 0:  # a pure DC capture
+        return None, 0.0
+    return (y / peak2).to(torch.complex64), float(peak * peak2)
+
+
+def remove_dc(y: torch.Tensor, window: int = DC_WINDOW) -> torch.Tensor:
+    """Subtract the centred moving mean over ``window`` samples (fewer at the ends): a DC notch
+    that tracks a slowly drifting offset. Exact-zero stretches far from a signal stay exactly zero.
+
+    :input y: [rx, n] complex. :output: [rx, n], same dtype.
+    """
+    n = y.shape[-1]
+    if n < 2:
+        return y - y.mean(-1, keepdim=True)
+    half = min(window, n) // 2
+    c = torch.cumsum(torch.nn.functional.pad(y.to(torch.complex128), (1, 0)), dim=-1)  # [rx, n + 1]
+    k = torch.arange(n)
+    lo, hi = (k - half).clamp_min(0), (k + half).clamp_max(n - 1) + 1
+    mean = (c[:, hi] - c[:, lo]) / (hi - lo)
+    zero = (c[:, hi] == c[:, lo]) & (y == 0)  # exact zeros with nothing else in the window: leave them
+    return torch.where(zero, torch.zeros_like(y), y - mean.to(y.dtype))
 
 
 def _sliding_sum(x: torch.Tensor, window: int) -> torch.Tensor:
-    """Sums over windows of ``window`` samples along the last axis: [..., n - window + 1]."""
+    """Sums over windows of ``window`` samples along the last axis: [..., n - window + 1]
+    (float64 / complex128 running sums, so a long capture leaves no residue in quiet stretches)."""
+    x = x.to(torch.complex128 if x.is_complex() else torch.float64)
     c = torch.cumsum(torch.nn.functional.pad(x, (1, 0)), dim=-1)
     return c[..., window:] - c[..., :-window]
 
 
 def stf_metric(y: torch.Tensor, window: int = METRIC_WINDOW) -> tuple[torch.Tensor, torch.Tensor]:
-    """Schmidl-Cox metric M(d) = |P(d)|^2 / R(d)^2 with lag 16, summed over receive antennas.
+    """Schmidl-Cox metric with lag 16, summed over receive antennas, in its bounded form
+    M(d) = |P(d)|^2 / (R1(d) R2(d)), where R1 and R2 are the energies of the two lagged windows
+    (Cauchy-Schwarz: 0 <= M <= 1 on any input). Windows with less than ``ENERGY_FLOOR`` of the
+    capture's mean window energy (exact-zero stretches, rounding residue) give 0.
 
-    :input y: [rx, n], complex. :output: (M [n - window - 16 + 1], P [same], complex).
+    :input y: [rx, n], complex. :output: (M [n - window - 16 + 1] float32 in 0..1, P [same] complex).
     """
     lag = STF_PERIOD
+    y = y.to(torch.complex128)
     prod = y[:, :-lag] * y[:, lag:].conj()  # [rx, n - lag]
     p = _sliding_sum(prod, window).sum(0)
-    r = _sliding_sum(y[:, lag:].abs().square(), window).sum(0)
-    return p.abs().square() / r.square().clamp_min(1e-20), p
+    r1 = _sliding_sum(y[:, :-lag].abs().square(), window).sum(0).clamp_min(0)
+    r2 = _sliding_sum(y[:, lag:].abs().square(), window).sum(0).clamp_min(0)
+    floor = ENERGY_FLOOR * window * float(y.abs().square().sum(0).mean())
+    quiet = (r1 <= floor) | (r2 <= floor)
+    m = p.abs().square() / torch.where(quiet, torch.ones_like(r1), r1 * r2)
+    m = torch.where(quiet, torch.zeros_like(m), m).clamp(0.0, 1.0)
+    return m.float(), p.to(torch.complex64)
 
 
 class FrameSearch:
     """Every frame of one capture, one after another.
 
-    The Schmidl-Cox metric of the whole capture is computed once; :meth:`find`
-    then returns the first frame at or after a position, so a receiver walks
-    through a buffer of many frames in one pass. Each call does bounded work
-    (at most ``MAX_CANDIDATES`` refinements) whatever the input.
+    The capture's DC is removed and its Schmidl-Cox metric computed once;
+    :meth:`find` then returns the first frame at or after a position, so a
+    receiver walks through a buffer of many frames in one pass. A false alarm
+    (an STF-like plateau without the LTF after it) skips the rest of its STF,
+    so the work grows linearly with the capture's length, whatever its content,
+    and the search always runs to the end of the capture.
 
-    :input y: [n] or [rx, n] complex samples (anything: empty, NaN, huge).
+    :input y: [n] or [rx, n] complex samples (anything: empty, NaN, any level, DC).
     :param threshold: metric level (0..1) the STF plateau must hold.
     """
 
@@ -154,31 +201,33 @@ class FrameSearch:
         self._m, self._p = stf_metric(self._y)
         if len(self._m) < PLATEAU_RUN:
             return
-        ok = _sliding_sum((self._m > threshold).float(), PLATEAU_RUN) >= PLATEAU_RUN - 0.5
+        ok = _sliding_sum((self._m > threshold).float(), PLATEAU_RUN).real >= PLATEAU_RUN - 0.5
         self._candidates = torch.nonzero(ok).flatten().tolist()
 
     @property
     def samples(self) -> torch.Tensor | None:
-        """The capture as complex64 [rx, n] in its own units, NaN/Inf samples set to 0 (None if unusable)."""
+        """The capture as complex64 [rx, n] in its own units, DC removed and NaN/Inf samples set to 0
+        (None if unusable)."""
         return None if self._y is None else self._y * self._scale
 
+    @property
+    def length(self) -> int:
+        """Samples in the capture (0 if unusable)."""
+        return 0 if self._y is None else self._y.shape[-1]
+
     def find(self, search_from: int = 0) -> Detection | None:
-        """The first frame whose STF starts at or after ``search_from``, or None."""
+        """The first frame whose STF starts at or after ``search_from``, or None (none to the end)."""
         if search_from < 0:
             return None
-        first = bisect.bisect_left(self._candidates, search_from)
-        tried, next_allowed = 0, -1
-        for c in self._candidates[first:]:
-            if c < next_allowed:
-                continue
+        i = bisect.bisect_left(self._candidates, search_from)
+        while i < len(self._candidates):
+            c = self._candidates[i]
             mid = c + PLATEAU_RUN // 2  # estimate the coarse CFO inside the plateau
             det = _refine(self._y, self.preamble, self.fs, c, self._p[mid], float(self._m[mid]))
             if det is not None:
-                return replace(det, noise_var=det.noise_var * self._scale ** 2)
-            tried += 1
-            if tried >= MAX_CANDIDATES:
-                break
-            next_allowed = c + self.preamble.stf_length  # a false alarm: skip past this plateau
+                power = self._scale ** 2
+                return replace(det, noise_var=det.noise_var * power, signal_power=det.signal_power * power)
+            i = bisect.bisect_left(self._candidates, c + self.preamble.stf_length, lo=i + 1)  # past this plateau
         return None
 
 
@@ -206,13 +255,15 @@ def _refine(y: torch.Tensor, pre: Preamble, fs: float, coarse: int, p: torch.Ten
     rot = torch.exp(-2j * math.pi * cfo * k / fs).to(torch.complex64)
     seg = y[:, lo:seg_end] * rot  # coarse-CFO corrected
     corr = _xcorr(seg, pre.ltf_symbol)  # [positions]
-    energy = _sliding_sum(seg.abs().square().sum(0), n_fft)[: len(corr)]
-    norm = corr.abs() / (energy.clamp_min(1e-20).sqrt() * math.sqrt(n_fft))  # <= 1 (Cauchy-Schwarz)
-    both = norm[: len(norm) - n_fft] + norm[n_fft:]  # the two LTF copies
-    if len(both) == 0:
+    energy = _sliding_sum(seg.abs().square().sum(0), n_fft).real.float()[: len(corr)]
+    floor = ENERGY_FLOOR * float(energy.max()) if len(energy) else 0.0  # FFT residue in quiet stretches
+    norm = (corr.abs() / (energy.clamp_min(max(floor, 1e-30)).sqrt() * math.sqrt(n_fft))).clamp_max(1.0)
+    norm = torch.where(energy > floor, norm, torch.zeros_like(norm))  # <= 1 (Cauchy-Schwarz)
+    first_copy, second_copy = norm[: len(norm) - n_fft], norm[n_fft:]
+    if len(first_copy) == 0:
         return None
-    best = int(torch.argmax(both[: max(1, hi - lo)]))
-    if float(both[best]) < 0.6:  # no LTF where the STF said: a false alarm
+    best = int(torch.argmax((first_copy + second_copy)[: max(1, hi - lo)]))
+    if min(float(first_copy[best]), float(second_copy[best])) < LTF_THRESHOLD:  # no LTF there: a false alarm
         return None
     first = seg[:, best:best + n_fft]
     second = seg[:, best + n_fft:best + 2 * n_fft]
@@ -227,12 +278,16 @@ def _refine(y: torch.Tensor, pre: Preamble, fs: float, coarse: int, p: torch.Ten
     s_f = torch.fft.fftshift(torch.fft.fft(signal, norm="ortho"), dim=-1)[:, used]
     n_f = torch.fft.fftshift(torch.fft.fft(noise, norm="ortho"), dim=-1)[:, used]
     noise_power = float(n_f.abs().square().mean())
-    ratio = float(s_f.abs().square().mean()) / max(noise_power, 1e-30)
-    snr = (ratio - 1.0) / 2.0
+    received = float(s_f.abs().square().mean())  # |s|^2 + noise_power
+    signal_power = max(received - noise_power, 2e-3 * noise_power)
+    if not signal_power > 0:
+        return None
+    snr = max((received / max(noise_power, 1e-30) - 1.0) / 2.0, 1e-3)
     ltf_start = lo + best
     start = ltf_start + 2 * n_fft
     return Detection(start=start, preamble_start=ltf_start - pre.ltf_offset, cfo_hz=cfo + fine,
-                     snr_db=10 * math.log10(max(snr, 1e-3)), metric=metric, noise_var=2.0 * noise_power)
+                     snr_db=10 * math.log10(snr), metric=metric, noise_var=2.0 * noise_power,
+                     signal_power=signal_power)
 
 
 def _xcorr(seg: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:

@@ -9,6 +9,13 @@
 
 Options of the ``file`` driver: ``path`` (the ``.sigmf-meta`` file, required),
 ``loop`` (False: restart at the end instead of raising).
+
+Recordings from other tools: complex SigMF data types are converted on load to
+complex64 at the project's full scale (amplitude 1.0): ``cf32``/``cf64`` as they
+are, signed integers ``ciN`` divided by 2^(N-1) (``ci16_le``: /32768, ``ci8``:
+/128), unsigned ``cuN`` mapped to (v - (2^N - 1)/2) / ((2^N - 1)/2) (``cu8``
+from an RTL-SDR: (v - 127.5) / 127.5); big- and little-endian alike. Real
+(``r…``) data is refused with a line naming the converter to use.
 """
 
 from __future__ import annotations
@@ -32,6 +39,36 @@ def _sigmf():
     except ImportError as exc:
         raise RadioError("SigMF recordings need the sigmf package: pip install 'semcom-sdr[sigmf]'") from exc
     return sigmf, SigMFFile, sigmffile
+
+
+def sigmf_dtype(datatype: str) -> tuple[np.dtype, float, float]:
+    """A complex SigMF ``core:datatype`` -> (numpy dtype of one component, offset, scale) such that
+    ``(component - offset) / scale`` is at full scale 1.0. Raises ValueError for other types."""
+    import re
+
+    m = re.fullmatch(r"c([fiu])(8|16|32|64)(_le|_be)?", str(datatype))
+    if not m:
+        raise ValueError(f"SigMF datatype {datatype!r} is not complex IQ: convert it to cf32_le first "
+                         "(e.g. with sigmf's tools or numpy: interleave I and Q as float32)")
+    kind, bits, order = m.group(1), int(m.group(2)), "<" if m.group(3) != "_be" else ">"
+    if kind == "f" and bits in (32, 64):
+        return np.dtype(f"{order}f{bits // 8}"), 0.0, 1.0
+    if kind == "i" and bits in (8, 16, 32):
+        return np.dtype(f"{order}i{bits // 8}"), 0.0, float(2 ** (bits - 1))
+    if kind == "u" and bits in (8, 16, 32):
+        half = (2 ** bits - 1) / 2
+        return np.dtype(f"{order}u{bits // 8}"), half, half
+    raise ValueError(f"SigMF datatype {datatype!r} is not supported: convert it to cf32_le first")
+
+
+def _read_iq(path: Path, datatype: str) -> np.ndarray:
+    """[n] complex64 at full scale 1.0 from a SigMF data file of ``datatype``."""
+    dtype, offset, scale = sigmf_dtype(datatype)
+    raw = np.fromfile(path, dtype=dtype)
+    if len(raw) % 2:
+        raise ValueError(f"{path}: odd number of {datatype} components (I and Q must pair up)")
+    iq = (raw.astype(np.float64) - offset) / scale
+    return (iq[0::2] + 1j * iq[1::2]).astype(np.complex64)
 
 
 def _paths(path: str | Path) -> tuple[Path, Path]:
@@ -114,11 +151,13 @@ class FileRadio(Radio):
             rec = sigmffile.fromfile(str(meta_path))
             rate = float(rec.get_global_field(sigmf.SAMPLE_RATE_KEY))
             channels = int(rec.get_global_field(sigmf.NUM_CHANNELS_KEY) or 1)
-            data = np.fromfile(data_path, dtype="<c8")
+            datatype = rec.get_global_field(sigmf.DATATYPE_KEY)
         except Exception as exc:  # the sigmf package raises several types on bad files
             raise RadioError(f"unreadable recording {meta_path}: {exc}") from exc
-        if rec.get_global_field(sigmf.DATATYPE_KEY) != "cf32_le":
-            raise RadioError(f"{meta_path}: only cf32_le recordings are supported")
+        try:
+            data = _read_iq(data_path, datatype)
+        except ValueError as exc:
+            raise RadioError(f"{meta_path}: {exc}") from exc
         if abs(rate - cfg.sample_rate_sps) > 1e-6 * rate:
             raise ValueError(f"recording is at {rate:g} S/s but the config says {cfg.sample_rate_sps:g} S/s")
         if channels != cfg.num_rx or len(data) % channels:
@@ -127,6 +166,11 @@ class FileRadio(Radio):
         self._pos = 0
         self._loop = bool(cfg.options.get("loop", False))
         self.annotations = rec.get_annotations()
+
+    @property
+    def samples_left(self) -> int | None:
+        """Samples per channel not yet read; None when the recording loops (it never ends)."""
+        return None if self._loop else self._data.shape[1] - self._pos
 
     def _tx(self, samples, cyclic):
         """A recording is fixed: what is sent is not what will be received."""

@@ -107,6 +107,16 @@ def check_compatible(obj: dict, arch: str, config: dict, source: str) -> None:
         raise CheckpointError(f"{source} was trained with another configuration ({text})")
 
 
+def weights_sha256(model: torch.nn.Module) -> str:
+    """SHA-256 of a model's weights in memory (names, dtypes, shapes and bytes, in state-dict order)."""
+    h = hashlib.sha256()
+    for name, t in model.state_dict().items():
+        t = t.detach().cpu().contiguous()
+        h.update(f"{name}:{t.dtype}:{tuple(t.shape)};".encode())
+        h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()
+
+
 def sha256_file(path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:

@@ -164,9 +164,12 @@ def cmd_ota(args) -> int:
         if row["baseline_psnr_db"] is not None:
             stats["baseline"].append(row["baseline_psnr_db"])
         last.update(received)
+        if row.get("warning") and not stats.get("warned"):
+            stats["warned"] = True
+            print(f"semcom: warning: {row['warning']}", file=sys.stderr, flush=True)
         if args.json:
-            keys = ("seq", "detected", "cfo_hz", "snr_est_db", "psnr_db", "ssim", "baseline_psnr_db",
-                    "baseline_scheme", "error")
+            keys = ("seq", "detected", "cfo_hz", "snr_est_db", "snr_decoder_db", "psnr_db", "ssim",
+                    "baseline_psnr_db", "baseline_scheme", "error", "warning")
             print(json.dumps({k: row[k] for k in keys}), flush=True)
         elif live is not None:
             live.update(row, stats)
@@ -231,7 +234,7 @@ class _LiveStats:
 
 def _ota_line(row: dict, stats: dict) -> str:
     if not row["detected"]:
-        return f"frame {row['seq']}: no frame detected (lost {stats['lost']}/{stats['sent']})"
+        return f"frame {row['seq']}: {row['error'] or 'no frame detected'} (lost {stats['lost']}/{stats['sent']})"
     parts = [f"frame {row['seq']}: CFO {row['cfo_hz']:+.0f} Hz, SNR {row['snr_est_db']:.1f} dB"]
     if row["psnr_db"] is not None:
         parts.append(f"semantic PSNR {row['psnr_db']:.2f} dB")

@@ -1,12 +1,13 @@
 """Over the air: one image as a semantic (JSCC) frame and as a digital-baseline
 frame, through any :class:`radio.Radio`, received, synchronised and decoded.
 
-Frame: ``[STF + LTF][header][body: OFDM slots with pilots][gap]`` (see
-``phy.frame``). Preamble and header go out on the first antenna, the body on
-all of them. The receiver finds the preamble, removes the carrier offset,
-decodes the header (CRC-checked), then runs the same OFDM receiver as the
+Framing is the PHY's (:mod:`phy.framing`: preamble, header, body, gap; frame
+search, CFO, header check, level normalisation, streams across reads). This
+module attaches a model: it encodes the body, names the model in the header
+(a 32-bit id of its weights, see :func:`semcom.zoo.model_id`), refuses frames
+for other weights, and decodes the body with the same OFDM receiver as the
 simulated link (pilot estimation, equalisation) and the model's decoder, told
-the SNR the equaliser measured.
+the SNR the equaliser measured, limited to the SNR range the model was trained on.
 """
 
 from __future__ import annotations
@@ -17,17 +18,16 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from phy.frame import FrameError, FrameHeader, decode_header, header_length, header_waveform, ltf_channel
+from phy.frame import FrameHeader
+from phy.framing import FrameReceiver, FrameStream, RxFrame, assemble_frame
 from phy.ofdm import OFDMConfig, preset
-from phy.sync import FrameSearch, Preamble, correct_cfo
 
 from .data import to_tensor, to_uint8
 from .link import LinkConfig, OFDMLink
 from .models.base import JSCCModel
+from .zoo import model_id, name_for_id
 
-MODEL_IDS = {"cnn": 1, "vit": 2}  # 0: a model given by path
-PEAK_AMPLITUDE = 0.7  # of the radio's full scale
-GAP_SYMBOLS = 4  # silent OFDM symbols after each frame
+SNR_WARN_MARGIN_DB = 10.0  # an SNR estimate this far outside the model's trained range is reported
 # Link adaptation for "<codec>-ldpc" baselines: the highest MCS whose approximate AWGN
 # requirement (5G LDPC, about 10 % BLER, perfect CSI) plus MCS_MARGIN_DB the estimated SNR meets;
 # the margin covers pilot-based estimation, phase noise and IQ imbalance.
@@ -43,9 +43,13 @@ class Reception:
 
     :param detected: a preamble was found.
     :param header_ok: its header passed the CRC.
-    :param cfo_hz / snr_est_db: preamble estimates (None when not detected).
+    :param cfo_hz / snr_est_db: preamble estimates (None when not detected); ``snr_est_db`` is
+        the estimate as measured, not limited to the model's range.
+    :param snr_decoder_db: the SNR the decoder was told (the equaliser's, within the model's
+        trained range), or None.
     :param image: decoded uint8 [H, W, 3], or None.
     :param error: why decoding stopped, when it did.
+    :param warning: a caution about a decoded image (e.g. an SNR far outside the trained range).
     """
 
     detected: bool
@@ -57,6 +61,8 @@ class Reception:
     header: FrameHeader | None = None
     image: np.ndarray | None = None
     error: str | None = None
+    snr_decoder_db: float | None = None
+    warning: str | None = None
 
 
 def ofdm_for_radio(num_tx: int, num_rx: int, sample_rate_sps: float) -> OFDMConfig:
@@ -69,7 +75,8 @@ def ofdm_for_radio(num_tx: int, num_rx: int, sample_rate_sps: float) -> OFDMConf
 class Transceiver:
     """Builds and receives frames for one model on one numerology.
 
-    :param model: the JSCC model; ``model_name`` goes into the header.
+    :param model: the JSCC model.
+    :param model_name: its zoo name or checkpoint path; the header carries the id of its weights.
     :param ofdm: numerology and antennas (see :func:`ofdm_for_radio`).
     :param tx_snr_db: the SNR the encoder is told (the transmitter does not know the channel).
     """
@@ -77,21 +84,14 @@ class Transceiver:
     def __init__(self, model: JSCCModel, model_name: str, ofdm: OFDMConfig, tx_snr_db: float = 10.0,
                  estimator: str = "lmmse", equalizer: str = "lmmse"):
         self.model, self.model_name, self.ofdm = model.eval(), model_name, ofdm
+        self.model_id = model_id(model_name, model)
         self.tx_snr_db = float(tx_snr_db)
         self.link = OFDMLink(LinkConfig(ofdm=ofdm, channel="awgn", estimator=estimator, equalizer=equalizer))
-        self.preamble = Preamble(ofdm)
+        self.receiver = FrameReceiver(ofdm, lambda h: self.link.num_samples(h.num_symbols), self._refusal)
+        self.preamble = self.receiver.preamble
         self.fs = ofdm.sample_rate_hz
 
     # -- transmitter ------------------------------------------------------------------
-    def _assemble(self, header: FrameHeader, body: torch.Tensor) -> np.ndarray:
-        """[tx, n] complex64 frame scaled so that its peak is PEAK_AMPLITUDE."""
-        first = torch.cat([self.preamble.samples, header_waveform(header, self.ofdm)])
-        lead = torch.zeros(self.ofdm.num_tx_ant, len(first), dtype=torch.complex64)
-        lead[0] = first
-        gap = torch.zeros(self.ofdm.num_tx_ant, GAP_SYMBOLS * self.ofdm.symbol_length, dtype=torch.complex64)
-        frame = torch.cat([lead, body, gap], dim=-1)
-        return (frame * (PEAK_AMPLITUDE / frame.abs().max())).numpy()
-
     @torch.no_grad()
     def jscc_frame(self, image: np.ndarray, seq: int) -> tuple[np.ndarray, FrameHeader]:
         """A semantic frame for one uint8 [H, W, 3] image."""
@@ -99,10 +99,10 @@ class Transceiver:
         s = self.model.encode(x, self.tx_snr_db)
         body, _ = self.link.transmit(s)
         r = self.model.ratio
-        header = FrameHeader(scheme=0, model_id=MODEL_IDS.get(self.model_name, 0), ratio_num=r.numerator,
+        header = FrameHeader(scheme=0, model_id=self.model_id, ratio_num=r.numerator,
                              ratio_den=r.denominator, height=image.shape[0], width=image.shape[1],
                              num_symbols=s.shape[1], seq=seq % 65536)
-        return self._assemble(header, body[0]), header
+        return assemble_frame(self.preamble, header, body[0], self.ofdm), header
 
     @torch.no_grad()
     def digital_frame(self, image: np.ndarray, seq: int, baseline) -> tuple[np.ndarray, FrameHeader]:
@@ -112,7 +112,7 @@ class Transceiver:
         header = FrameHeader(scheme=1, model_id=0, ratio_num=self.model.ratio.numerator,
                              ratio_den=self.model.ratio.denominator, height=image.shape[0], width=image.shape[1],
                              num_symbols=s.shape[1], seq=seq % 65536, mcs=mcs_index(baseline.phy.name))
-        return self._assemble(header, body[0]), header
+        return assemble_frame(self.preamble, header, body[0], self.ofdm), header
 
     # -- receiver ---------------------------------------------------------------------
     @torch.no_grad()
@@ -120,107 +120,89 @@ class Transceiver:
                 max_frames: int = 4) -> Reception:
         """Find, check and decode the first frame in ``capture`` ([rx, n] or [n]), skipping frames
         whose header names another ``scheme`` (0 semantic, 1 digital); never raises on bad IQ."""
-        search = FrameSearch(capture, self.preamble, self.fs)
         rec = Reception(detected=False, error="no frame detected")
-        y, pos = search.samples, 0
-        for _ in range(max_frames if y is not None else 0):
-            det = search.find(pos)
-            if det is None:
-                return rec
-            rec, body = self._front_end(y, det)
-            if scheme is None or rec.header is None or rec.header.scheme == scheme:
-                self._decode([(rec, body, det)] if body is not None else [], baseline)
-                return rec
-            pos = det.start + header_length(self.ofdm)  # a frame of the other kind: look further
+        for i, frame in enumerate(self.receiver.frames(capture)):
+            if i >= max_frames:
+                break
+            if scheme is None or frame.header is None or frame.header.scheme == scheme:
+                return self.decode([frame], baseline)[0]
             rec = Reception(detected=False, error="no frame of the expected kind detected")
         return rec
 
     @torch.no_grad()
     def receive_all(self, capture: np.ndarray, baseline=None) -> list[Reception]:
-        """Every frame in ``capture`` ([rx, n] or [n]), in order, in one pass.
+        """Every frame in ``capture`` ([rx, n] or [n]), in order, in one pass to its end.
 
         Semantic frames of one image size are demodulated and decoded as one batch.
         A frame cut by the end of the capture comes last, with ``truncated=True`` and
-        ``frame_start`` where it begins: a streaming caller keeps the samples from there.
-        Never raises on bad IQ; an unusable capture gives ``[]``.
+        ``frame_start`` where it begins: a streaming caller keeps the samples from there
+        (or uses :meth:`stream`). Never raises on bad IQ; an unusable capture gives ``[]``.
         """
-        search = FrameSearch(capture, self.preamble, self.fs)
-        y, pos = search.samples, 0
-        received, pending = [], []
-        while y is not None:
-            det = search.find(pos)
-            if det is None:
-                break
-            rec, body = self._front_end(y, det)
-            received.append(rec)
-            if rec.truncated:
-                break
-            pos = det.start + header_length(self.ofdm) + (body.shape[-1] if body is not None else 0)
-            if body is not None:
-                pending.append((rec, body, det))
-        self._decode(pending, baseline)
+        return self.decode(list(self.receiver.frames(capture)), baseline)
+
+    def stream(self) -> FrameStream:
+        """A :class:`phy.framing.FrameStream` for consecutive reads; decode its frames with :meth:`decode`."""
+        return FrameStream(self.receiver)
+
+    @torch.no_grad()
+    def decode(self, frames: list[RxFrame], baseline=None) -> list[Reception]:
+        """Receptions of ``frames`` (from :class:`phy.framing.FrameReceiver`), decoding the bodies:
+        semantic ones batched per image size, digital ones with ``baseline``."""
+        received = [self._reception(f) for f in frames]
+        groups: dict[tuple, list] = {}
+        for rec, frame in zip(received, frames):
+            if frame.body is None:
+                continue
+            if rec.header.scheme == 0:
+                groups.setdefault((rec.header.height, rec.header.width), []).append((rec, frame))
+            elif baseline is None:
+                rec.error = "digital frame received but no baseline decoder configured"
+            else:
+                out = self.link.receive(frame.body[None], rec.header.num_symbols, n0=max(frame.noise_var, 1e-12))
+                images, _, failures = baseline.decode(out.s_hat, out.noise_var, rec.header.height, rec.header.width)
+                rec.image = images[0]
+                rec.error = "baseline frame failed its CRC: fallback image" if failures else None
+        for (height, width), group in groups.items():
+            bodies = torch.stack([f.body for _, f in group])  # [B, rx, samples]
+            n0 = torch.tensor([max(f.noise_var, 1e-12) for _, f in group])
+            out = self.link.receive(bodies, group[0][0].header.num_symbols, n0=n0)
+            lo, hi = self.model.snr_range_db
+            snr = out.snr_eff_db.clamp(lo, hi)  # [B]: the decoder only knows its trained range
+            images = to_uint8(self.model.decode(out.decoder_symbols, snr, (height, width)))
+            for (rec, _), image, told in zip(group, images, snr.tolist()):
+                rec.image, rec.snr_decoder_db = image, round(told, 3)
+                rec.warning = self._snr_warning(rec.snr_est_db)
         return received
 
-    def _front_end(self, y: torch.Tensor, det) -> tuple[Reception, torch.Tensor | None]:
-        """Header and body of the frame ``det`` found in ``y`` [rx, n]: (reception, CFO-corrected
-        body [rx, samples] or None when the frame stops at its header)."""
-        rec = Reception(detected=True, cfo_hz=det.cfo_hz, snr_est_db=det.snr_db, frame_start=det.preamble_start)
-        ltf_start = det.start - 2 * self.ofdm.fft_size
-        body_start = det.start + header_length(self.ofdm)
-        front = correct_cfo(y[:, ltf_start:body_start], det.cfo_hz, self.fs, first_index=ltf_start)
-        try:
-            header = decode_header(front, det.start - ltf_start, ltf_channel(front, 0, self.preamble), self.ofdm)
-        except FrameError as exc:
-            rec.error = f"header: {exc}"
-            rec.truncated = "ends inside" in str(exc)
-            return rec, None
-        rec.header_ok, rec.header = True, header
-        if header.scheme == 0:
-            rec.error = self._refusal(header)
-            if rec.error:
-                return rec, None
-        length = self.link.num_samples(header.num_symbols)
-        body = y[:, body_start:body_start + length]
-        if body.shape[-1] < length:
-            rec.error = "capture ends inside the frame body"
-            rec.truncated = True
-            return rec, None
-        return rec, correct_cfo(body, det.cfo_hz, self.fs, first_index=body_start)
+    def _reception(self, frame: RxFrame) -> Reception:
+        det = frame.detection
+        return Reception(detected=True, header_ok=frame.header is not None, truncated=frame.truncated,
+                         frame_start=frame.frame_start, cfo_hz=det.cfo_hz, snr_est_db=det.snr_db,
+                         header=frame.header, error=frame.error)
+
+    def _snr_warning(self, snr_db: float) -> str | None:
+        lo, hi = self.model.snr_range_db
+        if lo - SNR_WARN_MARGIN_DB <= snr_db <= hi + SNR_WARN_MARGIN_DB:
+            return None
+        edge = hi if snr_db > hi else lo
+        return (f"estimated SNR {snr_db:.1f} dB is far outside the {lo:g}..{hi:g} dB the model "
+                f"{self.model_name!r} was trained on: decoded as at {edge:g} dB")
 
     def _refusal(self, header: FrameHeader) -> str | None:
-        """Why this receiver's model cannot decode a semantic frame, or None."""
-        mine = MODEL_IDS.get(self.model_name, 0)
+        """Why this receiver's model cannot decode a frame's body, or None."""
+        if header.scheme != 0:
+            return None
         ratio = (self.model.ratio.numerator, self.model.ratio.denominator)
         if (header.ratio_num, header.ratio_den) != ratio or \
                 header.num_symbols != self.model.num_symbols(header.height, header.width):
             return (f"frame is for ratio {header.ratio_num}/{header.ratio_den}, "
                     f"the receiver's model uses {ratio[0]}/{ratio[1]}")
-        if header.model_id and mine and header.model_id != mine:
-            names = {v: k for k, v in MODEL_IDS.items()}
-            return f"frame is for model {names.get(header.model_id, header.model_id)!r}, not {self.model_name!r}"
+        if header.model_id != self.model_id:
+            name = name_for_id(header.model_id)
+            sender = f"model {name!r}" if name else "another model"
+            return (f"frame is for {sender} (weights id {header.model_id:08x}), not {self.model_name!r} "
+                    f"(id {self.model_id:08x}): receive with the sender's --model")
         return None
-
-    def _decode(self, pending: list, baseline) -> None:
-        """Equalise and decode frames [(reception, body, detection)], semantic ones batched per image size."""
-        groups: dict[tuple, list] = {}
-        for rec, body, det in pending:
-            n0 = max(det.noise_var, 1e-12)
-            if rec.header.scheme == 0:
-                groups.setdefault((rec.header.height, rec.header.width), []).append((rec, body, n0))
-            elif baseline is None:
-                rec.error = "digital frame received but no baseline decoder configured"
-            else:
-                out = self.link.receive(body[None], rec.header.num_symbols, n0=n0)
-                images, _, failures = baseline.decode(out.s_hat, out.noise_var, rec.header.height, rec.header.width)
-                rec.image = images[0]
-                rec.error = "baseline frame failed its CRC: fallback image" if failures else None
-        for (height, width), frames in groups.items():
-            bodies = torch.stack([body for _, body, _ in frames])  # [B, rx, samples]
-            n0 = torch.tensor([n0 for _, _, n0 in frames])
-            out = self.link.receive(bodies, frames[0][0].header.num_symbols, n0=n0)
-            images = to_uint8(self.model.decode(out.decoder_symbols, out.snr_eff_db, (height, width)))
-            for (rec, _, _), image in zip(frames, images):
-                rec.image = image
 
 
 def mcs_index(name: str) -> int:
@@ -242,55 +224,104 @@ def run_ota(radio, transceiver: Transceiver, image: np.ndarray, frames: int = 1,
     """Send ``frames`` semantic frames (and baseline frames) of ``image`` through ``radio``.
 
     Each frame is sent as a cyclic buffer and captured back (twice its length, so
-    one whole frame is inside whatever the start). Returns one dict per frame:
-    ``{"seq", "detected", "cfo_hz", "snr_est_db", "psnr_db", "ssim", "baseline_psnr_db",
-    "baseline_scheme", "error"}``; ``on_frame(row, received_images)`` is called after each.
+    one whole frame is inside whatever the start). A recording (a radio with
+    ``samples_left``, e.g. ``FileRadio``) is read instead from start to end in reads
+    of that length, with an overlap across reads: each row is the next frame found
+    in it, and the run stops where the recording ends. Returns one dict per frame:
+    ``{"seq", "detected", "cfo_hz", "snr_est_db", "snr_decoder_db", "psnr_db", "ssim",
+    "baseline_psnr_db", "baseline_scheme", "error", "warning"}``; ``on_frame(row,
+    received_images)`` is called after each.
     """
     from .metrics import psnr, ssim
 
     rows = []
     reference = to_tensor(image)
+    replay = _Replay(radio, transceiver) if getattr(radio, "samples_left", None) is not None else None
     for seq in range(frames):
         frame, _ = transceiver.jscc_frame(image, seq)
-        rec = _exchange(radio, transceiver, frame, label=f"semantic frame {seq}")
+        rec = _exchange(radio, transceiver, frame, label=f"semantic frame {seq}", replay=replay)
+        if replay is not None and seq > 0 and not rec.detected:
+            break  # the recording holds no further frame
         row = {"seq": seq, "detected": rec.detected, "cfo_hz": rec.cfo_hz, "snr_est_db": rec.snr_est_db,
-               "psnr_db": None, "ssim": None, "baseline_psnr_db": None, "baseline_scheme": None, "error": rec.error}
+               "snr_decoder_db": rec.snr_decoder_db, "psnr_db": None, "ssim": None, "baseline_psnr_db": None,
+               "baseline_scheme": None, "error": rec.error, "warning": rec.warning}
         received = {"semantic": rec.image}
-        if rec.image is not None:
+        if rec.image is not None and rec.image.shape == image.shape:
             x_hat = to_tensor(rec.image)
             row["psnr_db"] = round(float(psnr(x_hat, reference)), 3)
             row["ssim"] = round(float(ssim(x_hat, reference)), 4)
         if baseline:
             scheme, base = _baseline_for(baseline, rec.snr_est_db, transceiver.model.num_symbols(*image.shape[:2]))
             frame, _ = transceiver.digital_frame(image, seq, base)
-            brec = _exchange(radio, transceiver, frame, base, label=f"{scheme} frame {seq}")
+            brec = _exchange(radio, transceiver, frame, base, label=f"{scheme} frame {seq}", replay=replay)
             row["baseline_scheme"] = scheme
             received["baseline"] = brec.image
-            if brec.image is not None:
+            if brec.image is not None and brec.image.shape == image.shape:
                 row["baseline_psnr_db"] = round(float(psnr(to_tensor(brec.image), reference).clamp_max(100)), 3)
             if brec.error and not row["error"]:
                 row["error"] = f"baseline: {brec.error}"
         rows.append(row)
         if on_frame is not None:
             on_frame(row, received)
+        if replay is not None and replay.exhausted:
+            break
     return rows
 
 
-def _exchange(radio, transceiver: Transceiver, frame: np.ndarray, baseline=None, label: str = "") -> Reception:
+def _exchange(radio, transceiver: Transceiver, frame: np.ndarray, baseline=None, label: str = "",
+              replay: "_Replay | None" = None) -> Reception:
     """Send ``frame`` cyclically and listen until a frame of its kind is received, for up to the
-    radio's pipeline latency (samples sent earlier may still be arriving)."""
+    radio's pipeline latency (samples sent earlier may still be arriving); from a recording, the
+    next frame of its kind."""
     radio.tx(frame, cyclic=True)
     length = 2 * frame.shape[-1]  # one whole frame inside, whatever the start
+    scheme = 1 if baseline is not None else 0
+    if replay is not None:
+        return replay.next(scheme, baseline, length)
     tries = 1 + math.ceil(getattr(radio, "latency_samples", 0) / length)
     for _ in range(tries):
         capture = radio.rx(length)
-        rec = transceiver.receive(capture, baseline, scheme=1 if baseline is not None else 0)
+        rec = transceiver.receive(capture, baseline, scheme=scheme)
         if rec.header_ok and not rec.truncated:
             break
     if rec.detected and hasattr(radio, "annotate"):  # a SigMF recorder: mark the frame
         radio.annotate(rec.frame_start, frame.shape[-1], label or "semcom frame",
                        f"cfo_hz={rec.cfo_hz:.1f} snr_est_db={rec.snr_est_db:.2f} header_ok={rec.header_ok}")
     return rec
+
+
+class _Replay:
+    """A recording read in pieces (``radio.rx`` of at most ``radio.samples_left``), its frames in
+    order, each once, across reads; preambles whose header fails are counted, not returned."""
+
+    def __init__(self, radio, transceiver: Transceiver):
+        self.radio, self.trx = radio, transceiver
+        self.stream = transceiver.stream()
+        self.queue: list[RxFrame] = []
+        self.flushed = False
+        self.failed_headers = 0
+
+    @property
+    def exhausted(self) -> bool:
+        return self.flushed and not self.queue
+
+    def next(self, scheme: int, baseline, read: int) -> Reception:
+        while True:
+            while self.queue:
+                frame = self.queue.pop(0)
+                if frame.header is None:
+                    self.failed_headers += 1
+                elif frame.header.scheme == scheme:
+                    return self.trx.decode([frame], baseline)[0]
+            if self.flushed:
+                failed = f" ({self.failed_headers} preamble(s) with a failed header)" if self.failed_headers else ""
+                return Reception(detected=False, error=f"end of the recording: no further frame{failed}")
+            left = int(self.radio.samples_left)
+            if left > 0:
+                self.queue += self.stream.push(self.radio.rx(min(read, left)))
+            else:
+                self.queue += self.stream.flush()
+                self.flushed = True
 
 
 def _baseline_for(name: str, snr_db: float | None, num_symbols: int):

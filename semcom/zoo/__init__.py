@@ -10,7 +10,8 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from ..checkpoint import CheckpointError, model_from_checkpoint, read_checkpoint, save_checkpoint, sha256_file
+from ..checkpoint import (CheckpointError, model_from_checkpoint, read_checkpoint, save_checkpoint, sha256_file,
+                          weights_sha256)
 from ..models.base import JSCCModel
 
 
@@ -57,6 +58,30 @@ def load_model(name_or_path: str, device="cpu") -> JSCCModel:
     obj = read_checkpoint(path)
     obj["state_dict"] = {k: v.float() for k, v in obj["state_dict"].items()}
     return model_from_checkpoint(obj, source=str(path)).to(device)
+
+
+def model_id(name_or_path: str, model: JSCCModel | None = None) -> int:
+    """The 32-bit id a frame header carries for a model: the first 32 bits of its weight file's
+    SHA-256 (as ``zoo.json`` records it for a zoo name), or of ``model``'s weights in memory when
+    ``name_or_path`` is no file. Never 0 (0 means "no model", e.g. a digital frame)."""
+    entries = index()
+    if name_or_path in entries:
+        digest = entries[name_or_path]["sha256"]
+    elif Path(name_or_path).is_file():
+        digest = sha256_file(name_or_path)
+    elif model is not None:
+        digest = weights_sha256(model)
+    else:
+        raise CheckpointError(f"{name_or_path!r} is neither a zoo model nor a checkpoint file")
+    return int(digest[:8], 16) or 1
+
+
+def name_for_id(model_id_: int) -> str | None:
+    """The zoo model whose :func:`model_id` is ``model_id_``, or None."""
+    for name, entry in sorted(index().items()):
+        if (int(entry["sha256"][:8], 16) or 1) == model_id_:
+            return name
+    return None
 
 
 def describe() -> str:
