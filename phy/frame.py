@@ -4,8 +4,9 @@ Layout of an over-the-air frame (samples at the OFDM rate):
 
 ``[preamble: STF + LTF][header: 5 OFDM symbols][body: OFDM slots with pilots][gap]``
 
-The header carries 152 bits (magic, version, scheme, a 32-bit model id,
-bandwidth ratio, image size, symbol count, sequence number, MCS) and a
+The header carries 160 bits (magic, version, scheme, a 32-bit model id,
+bandwidth ratio, image size, symbol count, sequence number, MCS, the SNR the
+encoder was conditioned on) and a
 CRC-16-CCITT, as BPSK with each bit sent twice on the used subcarriers of five
 OFDM symbols (seed numerology). The model id names the weights the frame was
 encoded with (the application derives it, e.g. from the weights' SHA-256), so a
@@ -28,7 +29,7 @@ from .sync import Preamble
 
 MAGIC = 0x5C0D
 VERSION = 2  # 2: 32-bit model id (1: 8-bit)
-HEADER_BITS = 152
+HEADER_BITS = 160
 CRC_BITS = 16
 REPETITION = 2
 
@@ -37,15 +38,17 @@ class FrameError(ValueError):
     """A header that cannot be trusted (CRC or magic mismatch, impossible fields)."""
 
 
-# (name, bits) in transmission order; 16+4+4+32+8+8+16+16+24+16+8 = 152
+# (name, bits) in transmission order; 16+4+4+32+8+8+16+16+24+16+8+8 = 160
 FIELDS = (("magic", 16), ("version", 4), ("scheme", 4), ("model_id", 32), ("ratio_num", 8), ("ratio_den", 8),
-          ("height", 16), ("width", 16), ("num_symbols", 24), ("seq", 16), ("mcs", 8))
+          ("height", 16), ("width", 16), ("num_symbols", 24), ("seq", 16), ("mcs", 8), ("tx_snr", 8))
+SNR_STEP_DB = 0.25  # tx_snr field: (code - 128) * SNR_STEP_DB dB, i.e. -32 .. +31.75 dB
 
 
 @dataclass(frozen=True)
 class FrameHeader:
     """Fields of one frame. ``scheme``: 0 JSCC, 1 digital; ``model_id``: 32-bit id of the
-    encoder's weights (0: none, e.g. a digital frame); ``mcs``: digital MCS index."""
+    encoder's weights (0: none, e.g. a digital frame); ``mcs``: digital MCS index; ``tx_snr``:
+    the SNR the encoder was conditioned on, coded by :func:`snr_code` (see :attr:`tx_snr_db`)."""
 
     scheme: int
     model_id: int
@@ -56,6 +59,12 @@ class FrameHeader:
     num_symbols: int
     seq: int
     mcs: int = 0
+    tx_snr: int = 128
+
+    @property
+    def tx_snr_db(self) -> float:
+        """The encoder's SNR in dB."""
+        return (self.tx_snr - 128) * SNR_STEP_DB
 
     def __post_init__(self):
         for name, bits in FIELDS[2:]:
@@ -66,7 +75,7 @@ class FrameHeader:
             raise ValueError("FrameHeader: ratio_den, height, width and num_symbols must be > 0")
 
     def to_bits(self) -> np.ndarray:
-        """[168] uint8: the 152 field bits then the CRC-16 of their bytes."""
+        """[176] uint8: the 160 field bits then the CRC-16 of their bytes."""
         values = {"magic": MAGIC, "version": VERSION, **{n: getattr(self, n) for n, _ in FIELDS[2:]}}
         bits = np.concatenate([np.array([(values[n] >> (b - 1 - i)) & 1 for i in range(b)], np.uint8)
                                for n, b in FIELDS])
@@ -93,6 +102,11 @@ class FrameHeader:
             return cls(**values)
         except ValueError as exc:
             raise FrameError(str(exc)) from exc
+
+
+def snr_code(snr_db: float) -> int:
+    """The ``tx_snr`` header code of an SNR in dB (nearest 0.25 dB, limited to -32 .. +31.75 dB)."""
+    return int(min(255, max(0, round(float(snr_db) / SNR_STEP_DB) + 128)))
 
 
 def header_symbols(cfg: OFDMConfig) -> int:

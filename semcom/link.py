@@ -27,7 +27,7 @@ from phy.multipath import apply_fir, exponential_pdp_taps, flat_taps, frequency_
 from phy.ofdm import (OFDMConfig, OFDMDemodulator, OFDMModulator, ResourceGrid, ResourceGridDemapper,
                       ResourceGridMapper, preset)
 from phy.ofdm.equalization import Equalizer
-from phy.ofdm.estimation import LMMSEChannelEstimator, LSChannelEstimator
+from phy.ofdm.estimation import LMMSEChannelEstimator, LSChannelEstimator, pilot_noise_variance
 from phy.pa import make_pa
 from phy.papr import clip_and_filter
 
@@ -234,6 +234,11 @@ class OFDMLink(nn.Module):
         :input h_eff: genie channel [B, rx, S, T, N]; None estimates it from the pilots.
         """
         return self.receive_grid(self.demodulator(y_time), num_symbols, n0, h_eff)
+
+    def pilot_noise_var(self, y_time: torch.Tensor, num_symbols: int) -> torch.Tensor:
+        """Noise variance per RE [B] measured on the pilots of time samples [B, rx, samples]
+        (see :func:`phy.ofdm.estimation.pilot_noise_variance`)."""
+        return pilot_noise_variance(self.demodulator(y_time), self.blocks(num_symbols)["grid"])
 
     def receive_grid(self, y_grid: torch.Tensor, num_symbols: int, n0, h_eff: torch.Tensor | None = None) \
             -> ChannelOutput:

@@ -7,7 +7,8 @@ module attaches a model: it encodes the body, names the model in the header
 (a 32-bit id of its weights, see :func:`semcom.zoo.model_id`), refuses frames
 for other weights, and decodes the body with the same OFDM receiver as the
 simulated link (pilot estimation, equalisation) and the model's decoder, told
-the SNR the equaliser measured, limited to the SNR range the model was trained on.
+the SNR the equaliser measured, limited to the SNR the encoder was conditioned
+on (the header carries it) and to the range the model was trained on.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from phy.frame import FrameHeader
+from phy.frame import FrameHeader, snr_code
 from phy.framing import FrameReceiver, FrameStream, RxFrame, assemble_frame
 from phy.ofdm import OFDMConfig, preset
 
@@ -45,8 +46,7 @@ class Reception:
     :param header_ok: its header passed the CRC.
     :param cfo_hz / snr_est_db: preamble estimates (None when not detected); ``snr_est_db`` is
         the estimate as measured, not limited to the model's range.
-    :param snr_decoder_db: the SNR the decoder was told (the equaliser's, within the model's
-        trained range), or None.
+    :param snr_decoder_db: the SNR the decoder was told (see :meth:`Transceiver.decoder_snr`), or None.
     :param image: decoded uint8 [H, W, 3], or None.
     :param error: why decoding stopped, when it did.
     :param warning: a caution about a decoded image (e.g. an SNR far outside the trained range).
@@ -101,7 +101,7 @@ class Transceiver:
         r = self.model.ratio
         header = FrameHeader(scheme=0, model_id=self.model_id, ratio_num=r.numerator,
                              ratio_den=r.denominator, height=image.shape[0], width=image.shape[1],
-                             num_symbols=s.shape[1], seq=seq % 65536)
+                             num_symbols=s.shape[1], seq=seq % 65536, tx_snr=snr_code(self.tx_snr_db))
         return assemble_frame(self.preamble, header, body[0], self.ofdm), header
 
     @torch.no_grad()
@@ -164,15 +164,24 @@ class Transceiver:
                 rec.error = "baseline frame failed its CRC: fallback image" if failures else None
         for (height, width), group in groups.items():
             bodies = torch.stack([f.body for _, f in group])  # [B, rx, samples]
-            n0 = torch.tensor([max(f.noise_var, 1e-12) for _, f in group])
-            out = self.link.receive(bodies, group[0][0].header.num_symbols, n0=n0)
-            lo, hi = self.model.snr_range_db
-            snr = out.snr_eff_db.clamp(lo, hi)  # [B]: the decoder only knows its trained range
+            num_symbols = group[0][0].header.num_symbols
+            # noise per RE: the preamble's, or the pilots' where interference hit the body harder
+            n0 = torch.maximum(torch.tensor([f.noise_var for _, f in group]),
+                               self.link.pilot_noise_var(bodies, num_symbols)).clamp_min(1e-12)
+            out = self.link.receive(bodies, num_symbols, n0=n0)
+            snr = self.decoder_snr(out.snr_eff_db, torch.tensor([f.header.tx_snr_db for _, f in group]))
             images = to_uint8(self.model.decode(out.decoder_symbols, snr, (height, width)))
             for (rec, _), image, told in zip(group, images, snr.tolist()):
                 rec.image, rec.snr_decoder_db = image, round(told, 3)
-                rec.warning = self._snr_warning(rec.snr_est_db)
+                rec.warning = self._snr_warning(rec.snr_est_db, told)
         return received
+
+    def decoder_snr(self, snr_eff_db: torch.Tensor, tx_snr_db: torch.Tensor) -> torch.Tensor:
+        """The SNR [B] the decoder is told: the equaliser's, never above what the encoder was
+        conditioned on (the two halves were trained with one SNR; a better channel than the encoder
+        prepared for decodes best as that SNR) and within the model's trained range."""
+        lo, hi = self.model.snr_range_db
+        return torch.minimum(snr_eff_db, tx_snr_db.to(snr_eff_db)).clamp(lo, hi)
 
     def _reception(self, frame: RxFrame) -> Reception:
         det = frame.detection
@@ -180,13 +189,12 @@ class Transceiver:
                          frame_start=frame.frame_start, cfo_hz=det.cfo_hz, snr_est_db=det.snr_db,
                          header=frame.header, error=frame.error)
 
-    def _snr_warning(self, snr_db: float) -> str | None:
+    def _snr_warning(self, snr_db: float, told_db: float) -> str | None:
         lo, hi = self.model.snr_range_db
         if lo - SNR_WARN_MARGIN_DB <= snr_db <= hi + SNR_WARN_MARGIN_DB:
             return None
-        edge = hi if snr_db > hi else lo
         return (f"estimated SNR {snr_db:.1f} dB is far outside the {lo:g}..{hi:g} dB the model "
-                f"{self.model_name!r} was trained on: decoded as at {edge:g} dB")
+                f"{self.model_name!r} was trained on: decoded as at {told_db:.1f} dB")
 
     def _refusal(self, header: FrameHeader) -> str | None:
         """Why this receiver's model cannot decode a frame's body, or None."""

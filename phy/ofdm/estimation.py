@@ -131,3 +131,30 @@ class LMMSEChannelEstimator(_PilotEstimator):
         w = torch.linalg.solve(a, r_hp.mH[None].expand(a.shape[0], -1, -1)).mH  # [B, n_used, n_pilot]
         err = (1.0 - torch.einsum("bun,nu->bu", w, r_hp.mH).real).clamp_min(0.0)
         return w, err
+
+
+def pilot_noise_variance(y: torch.Tensor, grid: ResourceGrid) -> torch.Tensor:
+    """Noise (plus interference) variance per RE measured on the pilots of a received frame.
+
+    On each stream's pilot comb the LS estimates ``h_ls = y / p`` of three neighbouring pilots
+    have the second difference ``h[k-1] - 2 h[k] + h[k+1]``: nearly zero for the channel (its
+    frequency response is smooth across a few subcarriers) and of variance ``6 N0 / |p|^2`` for
+    the noise. It covers the whole frame body, so interference that misses the preamble counts.
+
+    :input y: [batch, rx, T, N], complex: received grid. :output: [batch], float32.
+    """
+    cfg = grid.cfg
+    used = torch.as_tensor(cfg.used_subcarriers, device=y.device)
+    pilot_t = torch.as_tensor(grid.pilot_symbol_idx, device=y.device)
+    y_p = y.index_select(2, pilot_t).index_select(3, used)  # [B, rx, P, n_used]
+    p = grid.pilots.to(y.device).index_select(1, pilot_t).index_select(2, used)  # [streams, P, n_used]
+    total, count = torch.zeros(y.shape[0], device=y.device), 0
+    for s in range(cfg.num_streams):
+        cols = torch.as_tensor(grid.pilot_positions(s)[1], device=y.device)
+        if len(cols) < 3:
+            continue
+        h = y_p.index_select(3, cols) / p[s].index_select(1, cols)  # [B, rx, P, n_pilot]
+        d2 = h[..., :-2] - 2 * h[..., 1:-1] + h[..., 2:]
+        total = total + d2.abs().square().sum(dim=(1, 2, 3)) * float(cfg.num_streams) / 6.0
+        count += d2[0].numel()
+    return (total / max(count, 1)).float()

@@ -112,3 +112,87 @@ def test_preamble_power_and_structure():
     torch.testing.assert_close(s[:16], s[16:32])  # STF period
     first = PRE.ltf_offset
     torch.testing.assert_close(s[first:first + 128], s[first + 128:first + 256])  # two LTF copies
+
+
+# -- any level, DC offsets, zero stretches (issue: the receiver on real captures) -------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+from phy.sync import FrameSearch, remove_dc, stf_metric  # noqa: E402
+
+
+@st.composite
+def iq_with_zero_stretches(draw):
+    """Arbitrary finite IQ of any level, with stretches of exact zeros and a DC offset."""
+    n = draw(st.integers(200, 3000))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    level = 10.0 ** draw(st.floats(-30, 30))
+    y = level * (rng.standard_normal(n) + 1j * rng.standard_normal(n))
+    for _ in range(draw(st.integers(0, 3))):
+        a = draw(st.integers(0, n - 1))
+        y[a:a + draw(st.integers(1, n))] = 0
+    y = y + level * draw(st.floats(-2, 2)) * (y != 0)
+    if draw(st.booleans()):
+        y = np.round(y / level * 4) * level  # coarse quantisation (int8-like)
+    return y.astype(np.complex64)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(iq_with_zero_stretches(),
+                 arrays(np.complex64, st.integers(160, 3000),
+                        elements=st.complex_numbers(allow_nan=False, allow_infinity=False, width=64))))
+def test_detector_metric_stays_within_0_and_1(y):
+    t = torch.as_tensor(y)[None].to(torch.complex128)
+    t = t / t.abs().max() if t.abs().max() > 0 else t
+    m, _ = stf_metric(t)
+    assert torch.all((m >= 0) & (m <= 1)), float(m.max())
+
+
+def test_zero_stretches_raise_no_candidates():
+    """HackRF-style int8 noise with long exact-zero stretches: the metric is 0 there, nothing is found."""
+    rng = np.random.default_rng(3)
+    y = np.round(rng.normal(0, 2, 40000) + 1j * rng.normal(0, 2, 40000))
+    y[5000:25000] = 0
+    y[30000:31000] = 0
+    search = FrameSearch(y, PRE, FS)
+    assert search.find(0) is None
+    m, _ = stf_metric(torch.as_tensor(y)[None] / np.abs(y).max())
+    assert float(m[6000:24000].max()) == 0.0
+
+
+def test_dc_offset_does_not_bias_the_cfo():
+    """A DC holding a third of the capture's power, CFO +5 kHz: found, CFO within 200 Hz."""
+    y, frame_len, _ = capture(20.0, 0.0, seed=11)
+    k = np.arange(y.shape[1])
+    y = y * np.exp(2j * np.pi * 5000.0 * k / FS)
+    y = y + 0.7 * np.sqrt(np.mean(np.abs(y) ** 2)) * np.exp(1j)
+    det = synchronize(y, PRE, FS)
+    assert det is not None and abs(det.cfo_hz - 5000.0) < 200
+
+
+def test_remove_dc_keeps_zero_stretches_and_removes_a_constant():
+    y = torch.zeros(1, 5000, dtype=torch.complex128)
+    y[0, 3000:] = 0.3 + 0.1j + torch.randn(2000, dtype=torch.complex128) * 0.01
+    out = remove_dc(y)
+    assert torch.all(out[0, :2000] == 0)
+    assert abs(complex(out[0, 3600:4400].mean())) < 1e-3
+
+
+@pytest.mark.parametrize("scale", [1e-5, 1e-2, 1.0, 1e3])
+def test_detection_is_level_independent(scale):
+    """The same capture at -100 .. +60 dB: the same timing, CFO and SNR, and levels scaled by scale^2."""
+    y, _, _ = capture(15.0, 10.0, seed=21)
+    ref = synchronize(y, PRE, FS)
+    det = synchronize(y * scale, PRE, FS)
+    assert det.start == ref.start and det.cfo_hz == pytest.approx(ref.cfo_hz, abs=1.0)
+    assert det.snr_db == pytest.approx(ref.snr_db, abs=0.01)
+    assert det.signal_power == pytest.approx(ref.signal_power * scale ** 2, rel=1e-3)
+
+
+def test_search_runs_to_the_end_past_many_false_alarms():
+    """Hundreds of STF-like plateaus (a 16-periodic jammer) before a frame: the frame is still found."""
+    jammer = np.tile(PRE.samples[:16].numpy(), 6000) * 0.3
+    y, _, _ = capture(20.0, 0.0, seed=5)
+    det = synchronize(np.concatenate([jammer, y[0]]), PRE, FS)
+    assert det is not None and det.start > len(jammer)

@@ -40,6 +40,12 @@ def test_header_round_trip_and_crc():
         FrameHeader(scheme=0, model_id=1, ratio_num=1, ratio_den=6, height=32, width=32, num_symbols=2 ** 24, seq=0)
 
 
+def _told(trx, out):
+    """The simulated link's output with the decoder told what the over-the-air receiver tells it."""
+    out.snr_eff_db = trx.decoder_snr(out.snr_eff_db, torch.full_like(out.snr_eff_db, trx.tx_snr_db))
+    return out
+
+
 @pytest.mark.parametrize("cfo_ppm", [-20.0, 20.0])
 def test_ota_through_sim_matches_the_simulated_link(trx, cfo_ppm):
     """Through the sim radio (CFO, unknown capture start, phase noise, ADC), the semantic PSNR is
@@ -57,7 +63,7 @@ def test_ota_through_sim_matches_the_simulated_link(trx, cfo_ppm):
     x = to_tensor(IMAGES[:4])
     with torch.no_grad():
         torch.manual_seed(0)
-        out = model(x, torch.full((4,), 10.0), lambda s, snr: link(s, torch.tensor(snrs)))
+        out = model(x, torch.full((4,), 10.0), lambda s, snr: _told(trx, link(s, torch.tensor(snrs))))
     sim = psnr(out["x_hat"], x).tolist()
     assert abs(np.mean(ota) - np.mean(sim)) < 1.0, (ota, sim, snrs)
 
@@ -133,7 +139,8 @@ def test_reliability_over_tdl_with_cfo_and_random_timing():
             ota.append(row["psnr_db"])
             x = to_tensor(image)
             with torch.no_grad():
-                out = trx.model(x, torch.full((1,), 10.0), lambda s, snr: link(s, torch.tensor([row["snr_est_db"]])))
+                out = trx.model(x, torch.full((1,), 10.0),
+                                lambda s, snr: _told(trx, link(s, torch.tensor([row["snr_est_db"]]))))
             sim.append(float(psnr(out["x_hat"], x)))
     assert detected >= 198
     assert abs(np.mean(ota) - np.mean(sim)) < 1.0, (np.mean(ota), np.mean(sim))
@@ -212,3 +219,113 @@ def test_receive_all_mixes_semantic_and_digital_frames(trx):
                                      (np.random.default_rng(0).normal(size=20000) + 0j).astype(np.complex64)])
 def test_receive_all_on_garbage_gives_nothing(trx, capture):
     assert trx.receive_all(capture) == []
+
+
+# -- the receiver on real captures: any level, SNR within the model's range, model ids, replay -----------
+def _in_noise(frame, snr_db, seed=0, lead=500):
+    """``frame`` after ``lead`` noise samples, in white noise ``snr_db`` below its mean power."""
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([np.zeros(lead, np.complex64), frame, np.zeros(lead, np.complex64)])
+    power = np.mean(np.abs(frame[np.abs(frame) > 0]) ** 2)
+    noise = (rng.standard_normal(len(x)) + 1j * rng.standard_normal(len(x))) * np.sqrt(power / 2 * 10 ** (-snr_db / 10))
+    return (x + noise).astype(np.complex64)
+
+
+def _psnr(rec, image):
+    return float(psnr(to_tensor(rec.image), to_tensor(image)))
+
+
+def test_decoded_image_does_not_depend_on_the_capture_level(trx):
+    """The same capture scaled to -100 .. +60 dB decodes to the same image (was: 5 dB at -98 dBFS)."""
+    frame, _ = trx.jscc_frame(IMAGES[0], seq=0)
+    y = _in_noise(frame[0], 20.0)
+    ref = trx.receive(y)
+    for scale in (1e-5, 1e-3, 1e3):
+        rec = trx.receive((y * scale).astype(np.complex64))
+        assert np.abs(rec.image.astype(int) - ref.image.astype(int)).max() <= 1, scale
+        assert rec.snr_est_db == pytest.approx(ref.snr_est_db, abs=0.01)
+
+
+def test_a_stronger_signal_never_decodes_worse(trx):
+    """The decoder is told an SNR within its trained range and no better than the encoder's: PSNR
+    does not fall as the SNR rises from 3 to 50 dB (within 0.5 dB; below about 3 dB per sample the
+    header's CRC starts to fail); the estimate is reported as measured, with a warning far outside."""
+    frame, _ = trx.jscc_frame(IMAGES[1], seq=0)
+    lo, hi = trx.model.snr_range_db
+    best = -1.0
+    for snr in (3, 5, 10, 15, 20, 30, 40, 50):
+        rec = trx.receive(_in_noise(frame[0], snr, seed=snr))
+        value = _psnr(rec, IMAGES[1])
+        assert value >= best - 0.5, (snr, value, best)
+        best = max(best, value)
+        assert lo <= rec.snr_decoder_db <= hi
+        if snr >= 40:
+            assert rec.snr_est_db > hi + 10 and "far outside" in rec.warning
+        if snr <= 15:
+            assert rec.warning is None
+
+
+def test_frames_of_another_zoo_model_of_the_same_architecture_are_refused(trx):
+    """cnn and cnn-tdla share architecture and ratio: only the header's weights id tells them apart."""
+    other = Transceiver(load_model("cnn-tdla"), "cnn-tdla", trx.ofdm)
+    assert other.model_id != trx.model_id
+    frame, header = other.jscc_frame(IMAGES[0], seq=0)
+    assert header.model_id == other.model_id
+    rec = trx.receive(_in_noise(frame[0], 25.0))
+    assert rec.header_ok and rec.image is None
+    assert "model 'cnn-tdla'" in rec.error and "'cnn'" in rec.error
+    assert other.receive(_in_noise(frame[0], 25.0)).image is not None
+
+
+def test_cli_refuses_another_models_frame_with_one_line(tmp_path, capsys):
+    pytest.importorskip("sigmf")
+    from tests.iq_captures import write_sigmf
+
+    other = Transceiver(load_model("vit"), "vit", ofdm_for_radio(1, 1, 1.92e6))
+    frame, _ = other.jscc_frame(IMAGES[0], seq=0)
+    cfg = write_sigmf(tmp_path / "vit", _in_noise(frame[0], 25.0), 1.92e6)
+    rc = main(["ota", "--radio", "file", "--config", str(cfg), "--play", str(tmp_path / "vit.sigmf-meta"),
+               "--model", "cnn", "--json"])
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rc == 1 and len(rows) == 1 and "frame is for model 'vit'" in rows[0]["error"]
+
+
+def test_replay_finds_a_frame_anywhere_in_a_recording(trx, tmp_path, capsys):
+    """``ota --radio file --play``: a frame across the first read boundary, or near the end of a long
+    recording, is decoded; a recording shorter than one read is searched; no "recording exhausted"."""
+    pytest.importorskip("sigmf")
+    from tests.iq_captures import write_sigmf
+
+    frame, _ = trx.jscc_frame(IMAGES[0], seq=0)
+    length = frame.shape[-1]
+    rng = np.random.default_rng(5)
+    cases = {"boundary": 2 * length - length // 2, "end": 20 * length, "short": 0}
+    for name, at in cases.items():
+        n = at + length + (0 if name == "short" else 3000)
+        noise = ((rng.standard_normal(n) + 1j * rng.standard_normal(n)) * 0.01).astype(np.complex64)
+        noise[at:at + length] += frame[0]
+        cfg = write_sigmf(tmp_path / name, noise, 1.92e6)
+        rc = main(["ota", "--radio", "file", "--config", str(cfg), "--play", str(tmp_path / f"{name}.sigmf-meta"),
+                   "--model", "cnn", "--json"])
+        rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        assert rc == 0 and rows[0]["psnr_db"] > 25, (name, rows)
+    nbiot = (rng.standard_normal(1920) + 1j * rng.standard_normal(1920)).astype(np.complex64)
+    cfg = write_sigmf(tmp_path / "nbiot", nbiot, 1.92e6)
+    rc = main(["ota", "--radio", "file", "--config", str(cfg), "--play", str(tmp_path / "nbiot.sigmf-meta"),
+               "--json"])
+    out = capsys.readouterr()
+    rows = [json.loads(line) for line in out.out.splitlines()]
+    assert rc == 1 and len(rows) == 1 and not rows[0]["detected"] and "end of the recording" in rows[0]["error"]
+    assert "exhausted" not in out.err and "Traceback" not in out.err
+
+
+def test_replay_reads_every_frame_of_a_recording_with_loop(trx, tmp_path, capsys):
+    pytest.importorskip("sigmf")
+    from tests.iq_captures import write_sigmf
+
+    capture, _ = _stream(trx, 5)
+    cfg = write_sigmf(tmp_path / "five", capture, 1.92e6)
+    rc = main(["ota", "--radio", "file", "--config", str(cfg), "--play", str(tmp_path / "five.sigmf-meta"),
+               "--loop", "--json"])
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rc == 0 and len(rows) == 5 and all(r["psnr_db"] for r in rows[:1])
