@@ -18,7 +18,11 @@ Options (``RadioConfig.options``), with defaults:
 - ``cfo_ppm`` (0): carrier offset in parts per million of the centre frequency.
 - ``phase_noise_linewidth_hz`` (0): Wiener phase-noise linewidth in Hz.
 - ``iq_gain_imbalance_db`` (0), ``iq_phase_imbalance_deg`` (0).
-- ``dc_offset`` (0): complex DC added at the ADC, relative to full scale.
+- ``dc_offset`` (0): complex DC added at the ADC, relative to full scale (a number or a
+  string such as ``"0.05+0.02j"``).
+- ``output_scale_db`` (0): gain applied after the ADC, -120..+120 dB, as a driver or a
+  recording in raw units delivers samples (int16 counts: about +90 dB); the receiver must not
+  care.
 - ``adc_bits`` (12), ``adc_full_scale`` (1.0): quantiser resolution and clip level.
 - ``rx_gain_db`` of the config scales the signal before the ADC (0 dB: unit gain).
 - ``seed`` (None): random seed for reproducible runs.
@@ -33,7 +37,8 @@ from .config import RadioConfig
 
 DEFAULTS = {"snr_db": 20.0, "channel": "awgn", "delay_spread_s": 300e-9, "cfo_ppm": 0.0,
             "phase_noise_linewidth_hz": 0.0, "iq_gain_imbalance_db": 0.0, "iq_phase_imbalance_deg": 0.0,
-            "dc_offset": 0.0, "adc_bits": 12, "adc_full_scale": 1.0, "seed": None, "max_delay_samples": None}
+            "dc_offset": 0.0, "adc_bits": 12, "adc_full_scale": 1.0, "seed": None, "max_delay_samples": None,
+            "output_scale_db": 0.0}
 
 
 class SimRadio(Radio):
@@ -47,7 +52,7 @@ class SimRadio(Radio):
             raise ValueError(f"sim radio: unknown option(s) {unknown}; known: {sorted(DEFAULTS)}")
         o = {**DEFAULTS, **cfg.options}
         for key in ("snr_db", "delay_spread_s", "cfo_ppm", "phase_noise_linewidth_hz", "iq_gain_imbalance_db",
-                    "iq_phase_imbalance_deg", "adc_full_scale"):
+                    "iq_phase_imbalance_deg", "adc_full_scale", "output_scale_db"):
             try:
                 o[key] = float(o[key])
             except (TypeError, ValueError):
@@ -56,6 +61,14 @@ class SimRadio(Radio):
             raise ValueError(f"sim radio: snr_db={o['snr_db']} outside -20..100 dB")
         if not 1 <= int(o["adc_bits"]) <= 24:
             raise ValueError(f"sim radio: adc_bits={o['adc_bits']} outside 1..24")
+        try:
+            o["dc_offset"] = complex(str(o["dc_offset"]).replace(" ", ""))
+        except ValueError:
+            raise ValueError(f"sim radio: option dc_offset={o['dc_offset']!r} is not a (complex) number") from None
+        if abs(o["dc_offset"]) > 1.0:
+            raise ValueError(f"sim radio: dc_offset={o['dc_offset']} beyond full scale (|dc| <= 1)")
+        if not -120 <= o["output_scale_db"] <= 120:
+            raise ValueError(f"sim radio: output_scale_db={o['output_scale_db']} outside -120..120 dB")
         if abs(float(o["cfo_ppm"])) > 200:
             raise ValueError(f"sim radio: cfo_ppm={o['cfo_ppm']} beyond ±200 ppm")
         self.opts = o
@@ -150,7 +163,7 @@ class SimRadio(Radio):
         y = y * 10 ** (cfg.rx_gain_db / 20) if cfg.gain_mode == "manual" else y
         y = self._iq_imbalance(y) + complex(o["dc_offset"])
         self._t += n
-        return self._adc(y).astype(np.complex64)
+        return (self._adc(y) * 10 ** (o["output_scale_db"] / 20)).astype(np.complex64)
 
     def _iq_imbalance(self, y: np.ndarray) -> np.ndarray:
         g = 10 ** (float(self.opts["iq_gain_imbalance_db"]) / 20)

@@ -41,17 +41,19 @@ def frame_offset(position: str, capture_length: int, frame_length: int) -> int:
 
 
 def mix(capture: np.ndarray, frame: np.ndarray, position: str, sinr_db: float, scale: float = 1.0,
-        dc_rel_rms: float = 0.0) -> np.ndarray:
+        dc_rel_rms: float = 0.0, local: bool = True) -> np.ndarray:
     """``frame`` added into ``capture`` (tiled to at least three frame lengths) at ``position``,
-    with its mean power ``sinr_db`` above the capture's; then everything times ``scale``, plus a
-    DC offset of ``dc_rel_rms`` times the result's RMS. :output: complex64 [n]."""
+    with its mean power ``sinr_db`` above the capture's where the frame is (``local``: the
+    interference and noise the frame meets; else the whole capture's); then everything times
+    ``scale``, plus a DC offset of ``dc_rel_rms`` times the result's RMS. :output: complex64 [n]."""
     reps = -(-3 * len(frame) // len(capture))
     y = np.tile(capture.astype(np.complex128), reps)
     y = y - y.mean()  # the capture's own DC is part of it; the test adds its own
     active = np.abs(frame) > 0
     p_frame = np.mean(np.abs(frame[active]) ** 2)
-    gain = np.sqrt(np.mean(np.abs(y) ** 2) * 10 ** (sinr_db / 10) / p_frame)
     at = frame_offset(position, len(y), len(frame))
+    under = y[at:at + len(frame)][active] if local else y
+    gain = np.sqrt(max(np.mean(np.abs(under) ** 2), 1e-30) * 10 ** (sinr_db / 10) / p_frame)
     y[at:at + len(frame)] += gain * frame
     y = y * scale
     y = y + dc_rel_rms * np.sqrt(np.mean(np.abs(y) ** 2)) * np.exp(0.7j)

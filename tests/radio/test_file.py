@@ -56,3 +56,32 @@ def test_playback_errors(tmp_path):
     path.write_text("{not json")
     with pytest.raises(RadioError, match="unreadable"):
         FileRadio(RadioConfig(driver="file", options={"path": str(path)}))
+
+
+def _write(tmp_path, name, raw: bytes, datatype: str, rate=1e6):
+    meta = {"global": {"core:datatype": datatype, "core:sample_rate": rate, "core:version": "1.0.0",
+                       "core:num_channels": 1}, "captures": [{"core:sample_start": 0}], "annotations": []}
+    (tmp_path / f"{name}.sigmf-data").write_bytes(raw)
+    (tmp_path / f"{name}.sigmf-meta").write_text(json.dumps(meta))
+    return RadioConfig(driver="file", sample_rate_sps=rate, options={"path": str(tmp_path / f"{name}.sigmf-meta")})
+
+
+@pytest.mark.parametrize("datatype, raw, expected", [
+    ("ci16_le", np.array([16384, -32768, 0, 32767], "<i2").tobytes(), [0.5 - 1j, 0 + 32767 / 32768 * 1j]),
+    ("ci16_be", np.array([16384, -32768, 0, 32767], ">i2").tobytes(), [0.5 - 1j, 0 + 32767 / 32768 * 1j]),
+    ("ci8", np.array([64, -128, 0, 127], "i1").tobytes(), [0.5 - 1j, 0 + 127 / 128 * 1j]),
+    ("cu8", np.array([255, 0, 127, 128], "u1").tobytes(), [1 - 1j, -0.5 / 127.5 + 0.5 / 127.5 * 1j]),
+    ("cf64_le", np.array([0.25, -0.5, 1.0, 0.0], "<f8").tobytes(), [0.25 - 0.5j, 1.0 + 0j]),
+])
+def test_integer_and_other_sigmf_types_are_converted_to_full_scale(tmp_path, datatype, raw, expected):
+    play = FileRadio(_write(tmp_path, "x", raw, datatype))
+    assert play.samples_left == 2
+    np.testing.assert_allclose(play.rx(2)[0], np.array(expected, np.complex64), atol=1e-6)
+    assert play.samples_left == 0
+
+
+def test_real_valued_recordings_are_refused_with_the_converter(tmp_path):
+    with pytest.raises(RadioError, match="not complex IQ: convert it to cf32_le"):
+        FileRadio(_write(tmp_path, "r", np.zeros(8, "<f4").tobytes(), "rf32_le"))
+    with pytest.raises(RadioError, match="odd number|unreadable"):
+        FileRadio(_write(tmp_path, "odd", np.zeros(3, "<i2").tobytes(), "ci16_le"))
