@@ -21,8 +21,10 @@ from tests.iq_captures import POSITIONS, capture_metas, load, mix, need_captures
 IMAGE = load_images(sample_images_dir()).images[0]
 NAMES = [m.stem for m in capture_metas()] or ["absent"]
 FAST = ["lte_pci150", "ism_radiohead", "sl_huawei"]
-# In-band interference that sits on the frame: measured 2.1-2.6 dB below white noise at 10 dB
+# Within 1 dB of white noise at 20 dB SINR; at 10 dB within 1.5 dB (measured: 1.0-1.1 dB below on
+# four cases), except in-band interference that sits on the frame: 2.1-2.6 dB below white noise
 # (LTE and C-V2X use the same 72-of-128 band as the frame) and a header lost under ADS-B pulses.
+TOLERANCE_DB = {20.0: 1.0, 10.0: 1.5}
 KNOWN_SHORT = {("adsb_modes1", "middle", 10), ("lte_amarisoft", "middle", 10), ("sl_qc9150", "middle", 10)}
 
 
@@ -42,6 +44,7 @@ class Case:
         self.capture, self.rate = load(self.meta)
         self.trx = Transceiver(model, "cnn", ofdm_for_radio(1, 1, self.rate))
         self.frame = self.trx.jscc_frame(IMAGE, 0)[0][0]
+        self._references = {}
 
     def psnr(self, y) -> float | None:
         """PSNR of the first decoded frame of ``y`` via ``receive_all`` (None: none decoded)."""
@@ -49,7 +52,9 @@ class Case:
         return float(psnr(to_tensor(recs[0].image), to_tensor(IMAGE))) if recs else None
 
     def reference(self, sinr_db) -> float:
-        return self.psnr(white_noise_like(self.capture, self.frame, sinr_db))
+        if sinr_db not in self._references:
+            self._references[sinr_db] = self.psnr(white_noise_like(self.capture, self.frame, sinr_db))
+        return self._references[sinr_db]
 
 
 _cases = {}
@@ -102,7 +107,7 @@ def test_frame_across_a_read_boundary_at_any_level(model, name):
 def test_frame_anywhere_decodes_like_in_white_noise(model, name, position, sinr_db, request):
     if (name, position, int(sinr_db)) in KNOWN_SHORT:
         request.applymarker(pytest.mark.xfail(strict=True, reason="in-band interference on the frame"))
-    _check(case(name, model), position, sinr_db, scales=(1e-4, 1.0, 1e4))
+    _check(case(name, model), position, sinr_db, scales=(1e-4, 1e4), tolerance_db=TOLERANCE_DB[sinr_db])
 
 
 @pytest.mark.slow
@@ -156,12 +161,15 @@ def test_cli_replay_finds_the_frame_at_the_end(model, name, tmp_path, capsys):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("position", POSITIONS)
-@pytest.mark.parametrize("scale", [1e-3, 1e3])
-def test_cli_replay_anywhere_at_any_level(model, name, position, scale, tmp_path, capsys):
+@pytest.mark.parametrize("sinr_db, scale", [(20.0, 1e-3), (10.0, 1e3)])
+def test_cli_replay_anywhere_at_any_level(model, name, position, sinr_db, scale, tmp_path, capsys, request):
+    """``semcom ota --radio file --play`` on the same cases as ``receive_all`` (same bars)."""
     pytest.importorskip("sigmf")
+    if (name, position, int(sinr_db)) in KNOWN_SHORT:
+        request.applymarker(pytest.mark.xfail(strict=True, reason="in-band interference on the frame"))
     c = case(name, model)
-    row = _cli(tmp_path, c, mix(c.capture, c.frame, position, 20.0, scale, 0.5), capsys)
-    assert row["psnr_db"] is not None and row["psnr_db"] > c.reference(20.0) - 1.0, row
+    row = _cli(tmp_path, c, mix(c.capture, c.frame, position, sinr_db, scale, 0.5), capsys)
+    assert row["psnr_db"] is not None and row["psnr_db"] > c.reference(sinr_db) - TOLERANCE_DB[sinr_db], row
 
 
 @pytest.mark.parametrize("name", NAMES)
