@@ -329,3 +329,19 @@ def test_replay_reads_every_frame_of_a_recording_with_loop(trx, tmp_path, capsys
                "--loop", "--json"])
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert rc == 0 and len(rows) == 5 and all(r["psnr_db"] for r in rows[:1])
+
+
+def test_sim_radio_in_raw_units_with_dc_decodes_the_same(trx):
+    """The sim radio's output_scale_db (-100 / +60 dB) and a DC offset change nothing."""
+    def psnr_at(**options):
+        radio = SimRadio(RadioConfig(driver="sim", center_frequency_hz=2.4e9, sample_rate_sps=1.92e6, rx_gain_db=0.0,
+                                     options={"snr_db": 20.0, "cfo_ppm": 10.0, "seed": 9, **options}))
+        return run_ota(radio, trx, IMAGES[2], frames=1)[0]["psnr_db"]
+
+    ref = psnr_at()
+    assert psnr_at(output_scale_db=-100.0, dc_offset="0.08+0.05j") == pytest.approx(ref, abs=0.3)
+    assert psnr_at(output_scale_db=60.0, dc_offset=0.1) == pytest.approx(ref, abs=0.3)
+    with pytest.raises(ValueError, match="output_scale_db"):
+        psnr_at(output_scale_db=200.0)
+    with pytest.raises(ValueError, match="dc_offset"):
+        psnr_at(dc_offset="a lot")
