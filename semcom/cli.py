@@ -17,14 +17,33 @@ import shlex
 import sys
 import warnings
 
-USER_ERRORS = (ValueError, TypeError, OSError, KeyError, RuntimeError)
+SNR_LIMITS_DB = (-30.0, 60.0)  # what any SNR option accepts; models warn outside their trained range
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean the user asked for something impossible: bad values and configs
+    (``ValueError`` and the project's subclasses of it), unusable files (``OSError``), a radio
+    that is missing or failed (``RadioError``) and a missing optional package
+    (``MissingExtraError``). Anything else is a bug and keeps its traceback."""
+    from phy.extras import MissingExtraError
+    from radio.base import RadioError
+
+    return ValueError, OSError, RadioError, MissingExtraError
+
+
+def _snr_value(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"SNR must be a number in dB, got {text!r}")
+    if not SNR_LIMITS_DB[0] <= value <= SNR_LIMITS_DB[1]:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(
+            f"SNR {text} dB is outside {SNR_LIMITS_DB[0]:g}..{SNR_LIMITS_DB[1]:g} dB")
+    return value
 
 
 def _snr_list(text: str) -> list[float]:
-    try:
-        values = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"SNR list must be numbers separated by commas, got {text!r}")
+    values = [_snr_value(v.strip()) for v in text.split(",") if v.strip()]
     if not values:
         raise argparse.ArgumentTypeError("SNR list is empty")
     return values
@@ -56,27 +75,48 @@ def set_threads(threads: int | None) -> None:
         torch.set_num_threads(threads)
 
 
-def cmd_train(args) -> int:
-    from .training import TrainConfig, train
+OFDM_TRAIN_OPTIONS = ("--mimo", "--precoding", "--pa", "--ibo", "--estimator", "--equalizer", "--domain", "--clip")
 
+
+def _given(argv: list[str], options) -> list[str]:
+    """The ``options`` that appear on the command line (as ``--opt v`` or ``--opt=v``)."""
+    return [o for o in options if any(a == o or a.startswith(o + "=") for a in argv)]
+
+
+def _model_args(args) -> dict:
     model_cfg = {"ratio": args.ratio}
     for item in args.model_arg or []:
         key, _, value = item.partition("=")
         if not _ or not key:
             raise ValueError(f"--model-arg must look like key=value, got {item!r}")
         model_cfg[key] = json.loads(value) if value[:1] in "[{0123456789-" or value in ("true", "false") else value
-    link = None
+    return model_cfg
+
+
+def _train_link(args) -> dict | None:
+    """The OFDM link's options, or None for the flat channel (which refuses OFDM-only options)."""
     if args.link == "ofdm":
-        link = {"mimo": args.mimo, "pa": args.pa, "ibo_db": args.ibo, "estimator": args.estimator,
+        return {"mimo": args.mimo, "pa": args.pa, "ibo_db": args.ibo, "estimator": args.estimator,
                 "equalizer": args.equalizer, "domain": args.domain, "clip_ratio_db": args.clip,
                 "precoding": args.precoding}
-    elif args.link != "flat":
+    if args.link != "flat":
         raise ValueError(f"--link must be 'flat' or 'ofdm', got {args.link!r}")
-    elif args.clip is not None:
-        raise ValueError("--clip needs --link ofdm (clipping and filtering acts on the OFDM waveform)")
+    ignored = _given(args.argv, OFDM_TRAIN_OPTIONS)
+    if ignored:
+        raise ValueError(f"{', '.join(ignored)} need{'s' if len(ignored) == 1 else ''} --link ofdm: "
+                         "they act on the MIMO-OFDM link only, the flat channel would ignore them")
+    return None
+
+
+def cmd_train(args) -> int:
+    from .training import TrainConfig, train
+
+    model_cfg = _model_args(args)
+    link = _train_link(args)
     cfg = TrainConfig(arch=args.arch, link=link, papr_weight=args.papr_weight, papr_target_db=args.papr_target,
                       prior_weight=args.prior_weight, prior=args.prior, prior_nu=args.prior_nu,
-                      init_from=args.init_from, model=model_cfg, data=args.data, out=args.out, epochs=args.epochs,
+                      init_from=args.init_from, model=model_cfg, data=args.data, out=args.out or f"runs/{args.arch}",
+                      epochs=args.epochs,
                       batch_size=args.batch_size, lr=args.lr, beta2=args.beta2, channel=args.channel, limit=args.limit,
                       val_limit=args.val_limit, val_holdout=args.val_holdout, crop=args.crop,
                       warmup_steps=args.warmup_steps, max_steps=args.max_steps, seed=args.seed,
@@ -96,7 +136,7 @@ def cmd_eval(args) -> int:
     model = load_model(args.model)
     model.warn_if_outside_snr_range(args.snr)
     rows = evaluate(model, args.data, snrs_db=args.snr, channel=args.channel, limit=args.limit,
-                    batch_size=args.batch_size, progress=not args.quiet and not args.json)
+                    batch_size=args.batch_size, progress=not args.quiet and (not args.json or sys.stderr.isatty()))
     print(json.dumps(rows) if args.json else format_table(rows))
     return 0
 
@@ -147,6 +187,9 @@ def cmd_ota(args) -> int:
     elif args.radio != cfg.driver:
         raise ValueError(f"--radio {args.radio} but {args.config} configures driver {cfg.driver!r}")
     model = load_model(args.model)
+    lo, hi = model.snr_range_db
+    if not lo <= args.tx_snr <= hi:
+        raise ValueError(f"--tx-snr {args.tx_snr:g} dB is outside {args.model}'s trained range {lo:g}..{hi:g} dB")
     images = load_images(args.image if args.image else sample_images_dir())
     image = images.images[0]
     ofdm = ofdm_for_radio(cfg.num_tx, cfg.num_rx, cfg.sample_rate_sps)
@@ -285,22 +328,38 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(f"semcom: warning: {message}", file=sys.stderr)
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Help that shows every option's default and keeps the descriptions' line breaks."""
+
+
+def _command(sub, name: str, summary: str, description: str, func) -> argparse.ArgumentParser:
+    p = sub.add_parser(name, help=summary, description=description, formatter_class=_HelpFormatter)
+    p.set_defaults(func=func)
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="semcom", description="Semantic communication over a simulated or real radio.")
+    parser = argparse.ArgumentParser(prog="semcom", description="Semantic communication over a simulated or real radio.",
+                                     formatter_class=_HelpFormatter)
     parser.add_argument("--threads", type=_positive_int, default=None,
                         help="torch CPU threads (default: $SEMCOM_THREADS or torch's choice)")
     sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_train, _add_eval, _add_sweep, _add_ota, _add_demo, _add_export, _add_zoo):
+        add(sub)
+    return parser
 
-    p = sub.add_parser("train", help="train a deep-JSCC model (resumable; torchrun for DDP)")
-    p.add_argument("--arch", choices=("cnn", "vit"), default="cnn")
+
+def _add_train(sub) -> None:
+    p = _command(sub, "train", "train a deep-JSCC model (resumable; torchrun for DDP)", 'Train a deep-JSCC model on CIFAR-10 or an image folder, over a flat channel or through the\nMIMO-OFDM link. Resumable (--resume), with atomic checkpoints, EMA weights, a CSV + PNG log;\nlaunch under torchrun for DDP.', cmd_train)
+    p.add_argument("--arch", choices=("cnn", "vit"), default="cnn", help="model family")
     p.add_argument("--ratio", default="1/6", help="bandwidth ratio k/n, e.g. 1/6 or 1/12")
     p.add_argument("--model-arg", action="append", metavar="KEY=VALUE",
                    help="architecture argument, e.g. channels=96 (repeatable)")
     p.add_argument("--data", default=None, help="cifar10.npz, cifar-10-batches-py/ or an image folder (default $SEMCOM_DATA)")
-    p.add_argument("--out", default="runs/cnn", help="run folder: checkpoint.pt, log.csv, log.png")
-    p.add_argument("--epochs", type=_positive_int, default=100)
-    p.add_argument("--batch-size", type=_positive_int, default=64)
-    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--out", default=None, help="run folder for checkpoint.pt, log.csv, log.png (default: runs/ARCH)")
+    p.add_argument("--epochs", type=_positive_int, default=100, help="length of the cosine schedule")
+    p.add_argument("--batch-size", type=_positive_int, default=64, help="images per step and process")
+    p.add_argument("--lr", type=float, default=1e-3, help="peak AdamW learning rate")
     p.add_argument("--beta2", type=float, default=0.999,
                    help="AdamW second-moment decay; 0.98-0.95 damps loss spikes (applies on --resume too)")
     p.add_argument("--channel", default="awgn",
@@ -322,7 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prior-nu", type=float, default=5.0, help="Student's-t degrees of freedom")
     p.add_argument("--init-from", default=None, help="start from these weights (zoo name or checkpoint)")
     p.add_argument("--limit", type=_positive_int, default=None, help="use only the first N training images")
-    p.add_argument("--val-limit", type=_positive_int, default=1000)
+    p.add_argument("--val-limit", type=_positive_int, default=1000, help="validation images per epoch")
     p.add_argument("--crop", type=_positive_int, default=32,
                    help="image folders of mixed sizes: train on random CROP x CROP crops")
     p.add_argument("--warmup-steps", type=int, default=500, help="linear learning-rate warm-up steps")
@@ -331,26 +390,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-steps", type=_positive_int, default=None, help="stop after this many optimizer steps")
     p.add_argument("--save-every", type=float, default=300.0, help="seconds between mid-epoch checkpoints")
     p.add_argument("--clip-grad", type=float, default=1.0, help="gradient-norm clipping (0 = off)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of weights, batches and noise")
     p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
                    help="bf16: the model body trains under bfloat16 autocast (power normalisation, "
                         "channel and loss stay float32); faster on CPUs with AVX512-BF16/AMX and on GPUs")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if it exists")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("eval", help="PSNR/SSIM per SNR of a model on a data set")
+
+def _add_eval(sub) -> None:
+    p = _command(sub, "eval", "PSNR/SSIM per SNR of a model on a data set", 'Mean PSNR / SSIM / MS-SSIM of a model at each SNR over a flat channel, on a data set.', cmd_eval)
     p.add_argument("--model", required=True, help="zoo name (cnn, vit) or a checkpoint path")
     p.add_argument("--data", default=None, help="cifar10.npz (test split), cifar-10-batches-py/ or an image folder")
-    p.add_argument("--limit", type=_positive_int, default=None)
+    p.add_argument("--limit", type=_positive_int, default=None, help="use only the first N images")
     p.add_argument("--channel", default="awgn", help="awgn, rayleigh or rayleigh-est")
     p.add_argument("--snr", type=_snr_list, default=[0.0, 5.0, 10.0, 15.0, 20.0], help="comma-separated SNRs in dB")
-    p.add_argument("--batch-size", type=_positive_int, default=250)
+    p.add_argument("--batch-size", type=_positive_int, default=250, help="images per forward pass")
     p.add_argument("--json", action="store_true", help="print one JSON array to stdout")
-    p.add_argument("--quiet", action="store_true")
-    p.set_defaults(func=cmd_eval)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    p = sub.add_parser("sweep", help="PSNR/PAPR sweeps over SNR, channel, MIMO, PA and IBO (CSV + PNG)")
+
+def _add_sweep(sub) -> None:
+    p = _command(sub, "sweep", "PSNR/PAPR sweeps over SNR, channel, MIMO, PA and IBO (CSV + PNG)", 'PSNR, SSIM, PAPR and BER/BLER over SNR x channel x MIMO x PA x IBO, for models and digital\nbaselines on the same link. Appends to a CSV (resumable) and draws a PNG beside it.', cmd_sweep)
     p.add_argument("--model", type=_str_list, default=[], help="zoo names or checkpoints, comma-separated")
     p.add_argument("--baseline", type=_str_list, default=[],
                    help="digital baselines: jpeg-ldpc, webp-ldpc (all MCS + best), jpeg+ldpc1/2-16qam, "
@@ -363,21 +424,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tx x rx antennas, e.g. 1x1,2x2; tx x rx x streams for fewer streams (2x2x1: rank 1)")
     p.add_argument("--pa", type=_str_list, default=["none"], help="none, rapp, saleh, soft-limiter, memory-polynomial")
     p.add_argument("--ibo", type=_snr_list, default=[6.0], help="PA input back-off(s) in dB")
-    p.add_argument("--snr", type=_snr_list, default=[0.0, 5.0, 10.0, 15.0, 20.0])
+    p.add_argument("--snr", type=_snr_list, default=[0.0, 5.0, 10.0, 15.0, 20.0], help="comma-separated SNRs in dB")
     p.add_argument("--estimator", default="ls", help="ls, lmmse or perfect")
     p.add_argument("--equalizer", default="lmmse", help="zf or lmmse")
     p.add_argument("--precoding", default="identity", help="identity or svd")
     p.add_argument("--no-interleave", action="store_true", help="map symbols in order (no shuffling)")
     p.add_argument("--domain", default="time", help="time (OFDM, PA, FIR channel) or freq (per-RE, no PA)")
     p.add_argument("--clip", type=float, default=None, help="clipping and filtering at this ratio to RMS (dB)")
-    p.add_argument("--data", default=None)
-    p.add_argument("--limit", type=_positive_int, default=None)
+    p.add_argument("--data", default=None, help="cifar10.npz (test split), cifar-10-batches-py/ or an image folder")
+    p.add_argument("--limit", type=_positive_int, default=None, help="use only the first N images")
     p.add_argument("--out", default=None, help="CSV to append to (resumes from it); a PNG is drawn beside it")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--quiet", action="store_true")
-    p.set_defaults(func=cmd_sweep)
+    p.add_argument("--json", action="store_true", help="print one JSON array to stdout")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    p = sub.add_parser("ota", help="over-the-air demo: semantic and digital frames through a radio")
+
+def _add_ota(sub) -> None:
+    p = _command(sub, "ota", "over-the-air demo: semantic and digital frames through a radio", 'Over-the-air demo: send an image as semantic frames (and digital-baseline frames) through a\nradio (sim, file, pluto, usrp, zmq) configured by a YAML file, receive, synchronise and decode.', cmd_ota)
     p.add_argument("--radio", required=True, help="sim, file, pluto, usrp or zmq; must match the config")
     p.add_argument("--config", required=True, help="hw_configs/<radio>.yaml")
     p.add_argument("--model", default="cnn", help="zoo name or checkpoint")
@@ -385,30 +447,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", default=None, help="digital baseline, e.g. heic-ldpc (MCS from the SNR estimate)")
     p.add_argument("--frames", type=_positive_int, default=None, help="frames to send (default 1; with --loop: no end)")
     p.add_argument("--loop", action="store_true", help="keep sending until interrupted (or --frames)")
-    p.add_argument("--tx-snr", type=float, default=10.0, help="SNR (dB) the encoder is told")
+    p.add_argument("--tx-snr", type=_snr_value, default=10.0,
+                   help="SNR (dB) the encoder is told; must lie in the model's trained range")
     p.add_argument("--out", default=None, help="PNG of original / semantic / baseline")
     p.add_argument("--record", default=None, help="save every capture to this SigMF recording (.sigmf-meta)")
     p.add_argument("--play", default=None, help="replay a SigMF recording (with --radio file)")
     p.add_argument("--json", action="store_true", help="one JSON object per frame")
-    p.set_defaults(func=cmd_ota)
 
-    p = sub.add_parser("demo", help="shipped models over a simulated link on bundled images")
-    p.add_argument("--models", default="cnn,vit", type=lambda s: [m for m in s.split(",") if m])
-    p.add_argument("--snr", type=_snr_list, default=[0.0, 5.0, 10.0, 15.0, 20.0])
-    p.add_argument("--channel", default="awgn", help="awgn, rayleigh or rayleigh-est")
+
+def _add_demo(sub) -> None:
+    p = _command(sub, "demo", "shipped models over a simulated link on bundled images", 'The shipped models over simulated links on the bundled images: a PSNR table per link and a\nside-by-side PNG. Needs neither Sionna nor a GPU.', cmd_demo)
+    p.add_argument("--models", default="cnn,vit", type=_str_list,
+                   help="zoo models, comma-separated; over the OFDM link each one's -tdla-bf fine-tune is used "
+                        "where the zoo has it")
+    p.add_argument("--snr", type=_snr_list, default=[0.0, 5.0, 10.0, 15.0, 20.0], help="comma-separated SNRs in dB")
+    p.add_argument("--channel", default="awgn", help="the flat link's channel: awgn, rayleigh or rayleigh-est")
     p.add_argument("--data", default=None, help="images to send (default: the bundled samples)")
-    p.add_argument("--out", default="semcom_demo.png", help="side-by-side PNG to write")
-    p.set_defaults(func=cmd_demo)
+    p.add_argument("--out", default="runs/semcom_demo.png",
+                   help="side-by-side PNG to write (a folder: DEMO/semcom_demo.png inside it)")
 
-    p = sub.add_parser("export", help="weights-only copy of a training checkpoint (EMA, float16)")
+
+def _add_export(sub) -> None:
+    p = _command(sub, "export", "weights-only copy of a training checkpoint (EMA, float16)", 'Write a weights-only copy (EMA weights, float16) of a training checkpoint, optionally into the zoo.', cmd_export)
     p.add_argument("--checkpoint", required=True, help="a training run's checkpoint.pt")
     p.add_argument("--out", default="model.pt", help="file to write")
     p.add_argument("--zoo-name", default=None, help="write into the package zoo under this name instead")
-    p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("zoo", help="list the shipped models")
-    p.set_defaults(func=cmd_zoo)
-    return parser
+
+def _add_zoo(sub) -> None:
+    _command(sub, "zoo", "list the shipped models", 'List the shipped models with their SHA-256 and model card.', cmd_zoo)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -424,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("semcom: interrupted", file=sys.stderr)
         return 130
-    except USER_ERRORS as exc:
+    except user_errors() as exc:
         if os.environ.get("SEMCOM_DEBUG"):
             raise
         print(f"semcom: error: {exc}", file=sys.stderr)

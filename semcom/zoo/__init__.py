@@ -1,7 +1,8 @@
 """Shipped, trained models by name, each with a SHA-256 and a model card.
 
-``zoo.json`` beside this file lists them; ``scripts/export_weights.py`` writes
-a weight file from a training checkpoint and updates that index.
+``zoo.json`` beside this file lists them; ``semcom export --checkpoint RUN/checkpoint.pt
+--zoo-name NAME`` writes a weight file from a training checkpoint and updates that index,
+and ``scripts/write_model_card.py NAME`` measures the model and writes its card.
 """
 
 from __future__ import annotations
@@ -86,7 +87,9 @@ def export(checkpoint: str, out: str, zoo_name: str | None = None, card: str | N
     half = {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}
     save_checkpoint(target, model, state_dict=half, meta=meta)
     entry = {"file": target.name, "sha256": sha256_file(target), "arch": model.arch,
-             "ratio": str(model.ratio), "card": card or f"{zoo_name}.md"}
+             "ratio": str(model.ratio)}
+    if zoo_name or card:
+        entry["card"] = card or f"{zoo_name}.md"
     if zoo_name:
         entries = index()
         entries[zoo_name] = entry
