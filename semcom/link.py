@@ -134,19 +134,23 @@ class OFDMLink(nn.Module):
         self.demodulator = OFDMDemodulator(o.fft_size, o.cp_length)
         self.pa = make_pa(cfg.pa, cfg.ibo_db, **({"smoothness": cfg.pa_smoothness} if cfg.pa == "rapp" else {}))
         self.equalizer = Equalizer(cfg.equalizer)
-        self._grids: dict[int, nn.ModuleDict] = {}
+        self.grids = nn.ModuleDict()  # per frame size (symbol count): registered, so .to(device) moves them
+        self.register_buffer("_anchor", torch.empty(0), persistent=False)  # where new blocks are built
         self._sionna = None
 
     # -- per-frame-size blocks, built once per symbol count -------------------------
     def blocks(self, num_symbols: int) -> nn.ModuleDict:
-        if num_symbols not in self._grids:
+        """Resource grid, mapper, demapper and estimator for frames of ``num_symbols`` symbols,
+        built on the link's device the first time that size is seen."""
+        key = str(int(num_symbols))
+        if key not in self.grids:
             grid = ResourceGrid(self.cfg.ofdm, num_symbols, interleave=self.cfg.interleave)
             est = {"ls": LSChannelEstimator, "perfect": LSChannelEstimator}.get(self.cfg.estimator)
             estimator = est(grid) if est else LMMSEChannelEstimator(grid, self.cfg.delay_spread_s)
-            self._grids[num_symbols] = nn.ModuleDict({"grid": grid, "mapper": ResourceGridMapper(grid),
-                                                      "demapper": ResourceGridDemapper(grid),
-                                                      "estimator": estimator})
-        return self._grids[num_symbols]
+            self.grids[key] = nn.ModuleDict({"grid": grid, "mapper": ResourceGridMapper(grid),
+                                             "demapper": ResourceGridDemapper(grid),
+                                             "estimator": estimator}).to(self._anchor.device)
+        return self.grids[key]
 
     def channel_taps(self, batch: int, num_samples: int, generator=None) -> tuple[torch.Tensor, int]:
         """(taps [B, rx, tx, L] or [B, rx, tx, n + L - 1, L], delay offset l_min <= 0)."""

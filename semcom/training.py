@@ -280,10 +280,10 @@ def validate(model: JSCCModel, images: ImageSet, device, snrs=VAL_SNRS_DB, batch
         values = []
         for _, chunk in iter_batches(images, batch_size):
             x = to_tensor(chunk, device)
-            s = model.encode(x, snr).cpu()
-            out = channel(s, torch.full((x.shape[0],), snr), generator=gen)
+            s = model.encode(x, snr)
+            out = channel(s, torch.full((x.shape[0],), snr, device=device), generator=gen)
             x_hat = model.decode(out.decoder_symbols.to(device), out.snr_eff_db.to(device), x.shape[2:])
-            values.append(psnr(x_hat, x).cpu())
+            values.append(psnr(x_hat, x).cpu())  # [B] per-image PSNR, gathered on the CPU
         result[snr] = float(torch.cat(values).mean())
     torch.random.set_rng_state(state)
     return result
@@ -370,7 +370,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, command
     net = model
     if env.world > 1:
         net = nn.parallel.DistributedDataParallel(model, device_ids=[env.device.index] if env.device.type == "cuda" else None)
-    channel = build_channel(cfg)
+    channel = build_channel(cfg).to(env.device)
     if cfg.init_from and step == 0:
         from .zoo import load_model, resolve
 

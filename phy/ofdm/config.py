@@ -10,7 +10,6 @@ belongs to stream ``j % num_streams``), so the streams' pilots are orthogonal.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from pathlib import Path
 
 import numpy as np
 
@@ -115,15 +114,6 @@ class OFDMConfig:
         if unknown:
             raise ValueError(f"unknown OFDM config field(s) {unknown}; known: {sorted(known)}")
         return cls(**d)
-
-    @classmethod
-    def from_yaml(cls, path: str | Path) -> "OFDMConfig":
-        import yaml
-
-        data = yaml.safe_load(Path(path).read_text())
-        if not isinstance(data, dict):
-            raise ValueError(f"{path}: expected a mapping of OFDM config fields")
-        return cls.from_dict(data.get("ofdm", data))
 
 
 def _require(ok: bool, field: str, value, why: str) -> None:
