@@ -17,7 +17,7 @@ N0 per RE through the orthonormal DFT.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 
 import torch
 from torch import nn
@@ -115,6 +115,42 @@ class LinkConfig:
             raise ValueError("LinkConfig.domain='freq' cannot model a PA (a time-domain nonlinearity): use 'time'")
         if self.precoding == "svd" and self.channel.startswith(("tdl", "cdl")) and self.max_speed_mps > 0:
             raise ValueError("LinkConfig.precoding='svd' needs a static channel (max_speed_mps=0)")
+
+
+_DEFAULT = {f.name: f.default for f in fields(LinkConfig) if f.name != "ofdm"}
+
+
+@dataclass(frozen=True)
+class LinkOptions:
+    """The MIMO-OFDM link as a user names it (CLI, YAML, a training run's record): the antennas
+    as text (see :func:`parse_mimo`) and :class:`LinkConfig`'s choices; validated by building one.
+    The channel is named separately (a sweep runs one set of options over several channels)."""
+
+    mimo: str = "1x1"
+    precoding: str = _DEFAULT["precoding"]
+    pa: str = _DEFAULT["pa"]
+    ibo_db: float = _DEFAULT["ibo_db"]
+    estimator: str = _DEFAULT["estimator"]
+    equalizer: str = _DEFAULT["equalizer"]
+    domain: str = _DEFAULT["domain"]
+    clip_ratio_db: float | None = _DEFAULT["clip_ratio_db"]
+    interleave: bool = _DEFAULT["interleave"]
+
+    def __post_init__(self):
+        self.link_config("awgn")
+
+    def link_config(self, channel: str, **overrides) -> LinkConfig:
+        """The full :class:`LinkConfig` for ``channel`` (seed numerology with these antennas)."""
+        options = {k: v for k, v in asdict(self).items() if k != "mimo"}
+        return LinkConfig(ofdm=ofdm_for(self.mimo), channel=channel, **{**options, **overrides})
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "LinkOptions":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"unknown link option(s) {unknown}; known: {sorted(known)}")
+        return cls(**d)
 
 
 class OFDMLink(nn.Module):

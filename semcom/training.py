@@ -32,7 +32,8 @@ from .checkpoint import (CheckpointError, check_compatible, load_state, read_che
 from .data import ImageSet, iter_batches, load_images, random_crops, to_tensor
 from .metrics import psnr
 from .models.base import JSCCModel
-from .models.registry import build_model
+from .link import LinkOptions, OFDMLink
+from .models.registry import ARCHITECTURES, ModelConfig, model_config
 
 CHECKPOINT = "checkpoint.pt"
 LOG = "log.csv"
@@ -45,7 +46,7 @@ class TrainConfig:
     """Everything a training run needs; validated on construction."""
 
     arch: str = "cnn"
-    model: dict = field(default_factory=dict)
+    model: ModelConfig | dict = field(default_factory=dict)
     data: str | None = None
     out: str = "runs/cnn"
     epochs: int = 100
@@ -58,7 +59,7 @@ class TrainConfig:
     channel: str = "awgn"
     ema_decay: float = 0.999
     clip_grad_norm: float | None = 1.0
-    link: dict | None = None
+    link: LinkOptions | dict | None = None
     papr_weight: float = 0.0
     papr_target_db: float = 6.0
     prior_weight: float = 0.0
@@ -75,6 +76,14 @@ class TrainConfig:
     precision: str = "fp32"
 
     def __post_init__(self):
+        # typed sections: dicts (YAML, old checkpoints' records) become their dataclasses, validated
+        if isinstance(self.model, dict):
+            object.__setattr__(self, "model", model_config(self.arch, **self.model))
+        elif not isinstance(self.model, ARCHITECTURES[self.arch].config_class if self.arch in ARCHITECTURES
+                            else type(None)):
+            raise ValueError(f"model config {type(self.model).__name__} is not for arch {self.arch!r}")
+        if isinstance(self.link, dict):
+            object.__setattr__(self, "link", LinkOptions.from_dict(self.link))
         positive = {"epochs": self.epochs, "batch_size": self.batch_size, "val_limit": self.val_limit,
                     "crop": self.crop}
         for name, value in positive.items():
@@ -122,11 +131,7 @@ def build_channel(cfg: TrainConfig) -> nn.Module:
     """The flat training channel, or the MIMO-OFDM link described by ``cfg.link``."""
     if cfg.link is None:
         return make_channel(cfg.channel)
-    from .link import LinkConfig, OFDMLink, ofdm_for
-
-    kwargs = dict(cfg.link)
-    mimo = kwargs.pop("mimo", "1x1")
-    return OFDMLink(LinkConfig(ofdm=ofdm_for(mimo), channel=cfg.channel, **kwargs))
+    return OFDMLink(cfg.link.link_config(cfg.channel))
 
 
 class FullPrecision(nn.Module):
@@ -172,13 +177,13 @@ def describe_channel(cfg: TrainConfig) -> str:
     if cfg.link is None:
         return cfg.channel
     link = cfg.link
-    text = f"{link.get('mimo', '1x1')} OFDM {cfg.channel}"
-    if link.get("precoding", "identity") != "identity":
-        text += f", {link['precoding']} precoding"
-    if link.get("pa", "none") != "none":
-        text += f", {link['pa']} PA at {link.get('ibo_db', 6.0):g} dB IBO"
-    if link.get("clip_ratio_db") is not None:
-        text += f", clip {link['clip_ratio_db']:g} dB"
+    text = f"{link.mimo} OFDM {cfg.channel}"
+    if link.precoding != "identity":
+        text += f", {link.precoding} precoding"
+    if link.pa != "none":
+        text += f", {link.pa} PA at {link.ibo_db:g} dB IBO"
+    if link.clip_ratio_db is not None:
+        text += f", clip {link.clip_ratio_db:g} dB"
     return text
 
 
@@ -341,7 +346,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, command
 
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank and every run
     # channels_last: oneDNN convolutions on CPU ran 10-30% faster per step (measured on this CI's cores)
-    model = build_model(cfg.arch, **cfg.model).to(env.device, memory_format=torch.channels_last)
+    model = ARCHITECTURES[cfg.arch](cfg.model).to(env.device, memory_format=torch.channels_last)
     ema = EMA(model, cfg.ema_decay)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, cfg.beta2), weight_decay=cfg.weight_decay)
     epoch, batch_start, step, elapsed = 0, 0, 0, 0.0
