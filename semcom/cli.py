@@ -13,58 +13,11 @@ import json
 
 import numpy as np
 import os
-import shlex
 import sys
 import warnings
 
-SNR_LIMITS_DB = (-30.0, 60.0)  # what any SNR option accepts; models warn outside their trained range
-
-
-def user_errors() -> tuple[type[BaseException], ...]:
-    """Exceptions that mean the user asked for something impossible: bad values and configs
-    (``ValueError`` and the project's subclasses of it), unusable files (``OSError``), a radio
-    that is missing or failed (``RadioError``) and a missing optional package
-    (``MissingExtraError``). Anything else is a bug and keeps its traceback."""
-    from phy.extras import MissingExtraError
-    from radio.base import RadioError
-
-    return ValueError, OSError, RadioError, MissingExtraError
-
-
-def _snr_value(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"SNR must be a number in dB, got {text!r}")
-    if not SNR_LIMITS_DB[0] <= value <= SNR_LIMITS_DB[1]:  # also refuses nan and inf
-        raise argparse.ArgumentTypeError(
-            f"SNR {text} dB is outside {SNR_LIMITS_DB[0]:g}..{SNR_LIMITS_DB[1]:g} dB")
-    return value
-
-
-def _snr_list(text: str) -> list[float]:
-    values = [_snr_value(v.strip()) for v in text.split(",") if v.strip()]
-    if not values:
-        raise argparse.ArgumentTypeError("SNR list is empty")
-    return values
-
-
-def _str_list(text: str) -> list[str]:
-    values = [v.strip() for v in text.split(",") if v.strip()]
-    if not values:
-        raise argparse.ArgumentTypeError("empty list")
-    return values
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
-    return value
-
+from .commands import _command, _HelpFormatter, _positive_int, _snr_list, _snr_value, _str_list, user_errors
+from .commands import train as train_command
 
 def set_threads(threads: int | None) -> None:
     """Set torch's intra-op threads from ``--threads`` or ``SEMCOM_THREADS``."""
@@ -73,60 +26,6 @@ def set_threads(threads: int | None) -> None:
     threads = threads or (int(os.environ["SEMCOM_THREADS"]) if os.environ.get("SEMCOM_THREADS") else None)
     if threads:
         torch.set_num_threads(threads)
-
-
-OFDM_TRAIN_OPTIONS = ("--mimo", "--precoding", "--pa", "--ibo", "--estimator", "--equalizer", "--domain", "--clip")
-
-
-def _given(argv: list[str], options) -> list[str]:
-    """The ``options`` that appear on the command line (as ``--opt v`` or ``--opt=v``)."""
-    return [o for o in options if any(a == o or a.startswith(o + "=") for a in argv)]
-
-
-def _model_args(args) -> dict:
-    model_cfg = {"ratio": args.ratio}
-    for item in args.model_arg or []:
-        key, _, value = item.partition("=")
-        if not _ or not key:
-            raise ValueError(f"--model-arg must look like key=value, got {item!r}")
-        model_cfg[key] = json.loads(value) if value[:1] in "[{0123456789-" or value in ("true", "false") else value
-    return model_cfg
-
-
-def _train_link(args) -> dict | None:
-    """The OFDM link's options, or None for the flat channel (which refuses OFDM-only options)."""
-    if args.link == "ofdm":
-        return {"mimo": args.mimo, "pa": args.pa, "ibo_db": args.ibo, "estimator": args.estimator,
-                "equalizer": args.equalizer, "domain": args.domain, "clip_ratio_db": args.clip,
-                "precoding": args.precoding}
-    if args.link != "flat":
-        raise ValueError(f"--link must be 'flat' or 'ofdm', got {args.link!r}")
-    ignored = _given(args.argv, OFDM_TRAIN_OPTIONS)
-    if ignored:
-        raise ValueError(f"{', '.join(ignored)} need{'s' if len(ignored) == 1 else ''} --link ofdm: "
-                         "they act on the MIMO-OFDM link only, the flat channel would ignore them")
-    return None
-
-
-def cmd_train(args) -> int:
-    from .training import TrainConfig, train
-
-    model_cfg = _model_args(args)
-    link = _train_link(args)
-    cfg = TrainConfig(arch=args.arch, link=link, papr_weight=args.papr_weight, papr_target_db=args.papr_target,
-                      prior_weight=args.prior_weight, prior=args.prior, prior_nu=args.prior_nu,
-                      init_from=args.init_from, model=model_cfg, data=args.data, out=args.out or f"runs/{args.arch}",
-                      epochs=args.epochs,
-                      batch_size=args.batch_size, lr=args.lr, beta2=args.beta2, channel=args.channel, limit=args.limit,
-                      val_limit=args.val_limit, val_holdout=args.val_holdout, crop=args.crop,
-                      warmup_steps=args.warmup_steps, max_steps=args.max_steps, seed=args.seed,
-                      save_every_s=args.save_every, clip_grad_norm=args.clip_grad or None,
-                      precision=args.precision)
-    command = "semcom " + shlex.join(args.argv)
-    result = train(cfg, resume=args.resume, progress=not args.quiet, command=command)
-    if result:
-        print(json.dumps(result))
-    return 0
 
 
 def cmd_eval(args) -> int:
@@ -328,74 +227,15 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(f"semcom: warning: {message}", file=sys.stderr)
 
 
-class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Help that shows every option's default and keeps the descriptions' line breaks."""
-
-
-def _command(sub, name: str, summary: str, description: str, func) -> argparse.ArgumentParser:
-    p = sub.add_parser(name, help=summary, description=description, formatter_class=_HelpFormatter)
-    p.set_defaults(func=func)
-    return p
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="semcom", description="Semantic communication over a simulated or real radio.",
                                      formatter_class=_HelpFormatter)
     parser.add_argument("--threads", type=_positive_int, default=None,
                         help="torch CPU threads (default: $SEMCOM_THREADS or torch's choice)")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_train, _add_eval, _add_sweep, _add_ota, _add_demo, _add_export, _add_zoo):
+    for add in (train_command.add_parser, _add_eval, _add_sweep, _add_ota, _add_demo, _add_export, _add_zoo):
         add(sub)
     return parser
-
-
-def _add_train(sub) -> None:
-    p = _command(sub, "train", "train a deep-JSCC model (resumable; torchrun for DDP)", 'Train a deep-JSCC model on CIFAR-10 or an image folder, over a flat channel or through the\nMIMO-OFDM link. Resumable (--resume), with atomic checkpoints, EMA weights, a CSV + PNG log;\nlaunch under torchrun for DDP.', cmd_train)
-    p.add_argument("--arch", choices=("cnn", "vit"), default="cnn", help="model family")
-    p.add_argument("--ratio", default="1/6", help="bandwidth ratio k/n, e.g. 1/6 or 1/12")
-    p.add_argument("--model-arg", action="append", metavar="KEY=VALUE",
-                   help="architecture argument, e.g. channels=96 (repeatable)")
-    p.add_argument("--data", default=None, help="cifar10.npz, cifar-10-batches-py/ or an image folder (default $SEMCOM_DATA)")
-    p.add_argument("--out", default=None, help="run folder for checkpoint.pt, log.csv, log.png (default: runs/ARCH)")
-    p.add_argument("--epochs", type=_positive_int, default=100, help="length of the cosine schedule")
-    p.add_argument("--batch-size", type=_positive_int, default=64, help="images per step and process")
-    p.add_argument("--lr", type=float, default=1e-3, help="peak AdamW learning rate")
-    p.add_argument("--beta2", type=float, default=0.999,
-                   help="AdamW second-moment decay; 0.98-0.95 damps loss spikes (applies on --resume too)")
-    p.add_argument("--channel", default="awgn",
-                   help="flat link: awgn, rayleigh, rayleigh-est; OFDM link: awgn, rayleigh, multipath, tdl-a.., cdl-a..")
-    p.add_argument("--link", default="flat", help="flat (symbol-wise channel) or ofdm (the MIMO-OFDM PHY)")
-    p.add_argument("--mimo", default="1x1", help="OFDM link antennas, tx x rx, or tx x rx x streams (2x2x1: rank 1)")
-    p.add_argument("--precoding", default="identity", help="OFDM link precoding: identity or svd (transmitter CSI)")
-    p.add_argument("--pa", default="none", help="OFDM link PA model")
-    p.add_argument("--ibo", type=float, default=6.0, help="PA input back-off in dB")
-    p.add_argument("--estimator", default="ls", help="OFDM link channel estimator: ls, lmmse, perfect")
-    p.add_argument("--equalizer", default="lmmse", help="OFDM link equaliser: zf, lmmse")
-    p.add_argument("--domain", default="time", help="OFDM link channel: time (with PA) or freq (fast, no PA)")
-    p.add_argument("--clip", type=float, default=None,
-                   help="OFDM link clipping and filtering at this ratio to RMS (dB), trained through")
-    p.add_argument("--papr-weight", type=float, default=0.0, help="weight of the PAPR penalty")
-    p.add_argument("--papr-target", type=float, default=6.0, help="PAPR (dB) above which the penalty acts")
-    p.add_argument("--prior-weight", type=float, default=0.0, help="weight of the symbol-prior regulariser")
-    p.add_argument("--prior", default="gaussian", help="gaussian or student-t")
-    p.add_argument("--prior-nu", type=float, default=5.0, help="Student's-t degrees of freedom")
-    p.add_argument("--init-from", default=None, help="start from these weights (zoo name or checkpoint)")
-    p.add_argument("--limit", type=_positive_int, default=None, help="use only the first N training images")
-    p.add_argument("--val-limit", type=_positive_int, default=1000, help="validation images per epoch")
-    p.add_argument("--crop", type=_positive_int, default=32,
-                   help="image folders of mixed sizes: train on random CROP x CROP crops")
-    p.add_argument("--warmup-steps", type=int, default=500, help="linear learning-rate warm-up steps")
-    p.add_argument("--val-holdout", type=int, default=0,
-                   help="image folders: validate on the last N images (by name), train on the others")
-    p.add_argument("--max-steps", type=_positive_int, default=None, help="stop after this many optimizer steps")
-    p.add_argument("--save-every", type=float, default=300.0, help="seconds between mid-epoch checkpoints")
-    p.add_argument("--clip-grad", type=float, default=1.0, help="gradient-norm clipping (0 = off)")
-    p.add_argument("--seed", type=int, default=0, help="seed of weights, batches and noise")
-    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
-                   help="bf16: the model body trains under bfloat16 autocast (power normalisation, "
-                        "channel and loss stay float32); faster on CPUs with AVX512-BF16/AMX and on GPUs")
-    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if it exists")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _add_eval(sub) -> None:

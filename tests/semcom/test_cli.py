@@ -149,3 +149,31 @@ def test_missing_sionna_is_one_line_with_the_install_hint(monkeypatch, npz_data,
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and len(err) == 1, err
     assert "pip install 'semcom-sdr[sionna]'" in err[0]
+
+
+def test_train_config_from_yaml_with_command_line_overrides(tmp_path, monkeypatch):
+    import semcom.training
+    from semcom.link import LinkOptions
+    from semcom.models.cnn import CNNConfig
+
+    (tmp_path / "run.yaml").write_text(
+        "train:\n  arch: cnn\n  model: {channels: 16, num_res: 0, ratio: 1/12}\n  epochs: 7\n  lr: 0.002\n"
+        "  channel: multipath\n  link: {mimo: 2x2x1, precoding: svd, pa: rapp, ibo_db: 3.0}\n")
+    seen = {}
+    monkeypatch.setattr(semcom.training, "train", lambda cfg, **kw: seen.setdefault("cfg", cfg) and {})
+    assert main(["train", "--config", str(tmp_path / "run.yaml"), "--epochs", "9", "--ibo", "4"]) == 0
+    cfg = seen["cfg"]
+    assert cfg.epochs == 9 and cfg.lr == 0.002 and cfg.channel == "multipath" and cfg.out == "runs/cnn"
+    assert cfg.model == CNNConfig(ratio="1/12", channels=16, num_res=0)
+    assert cfg.link == LinkOptions(mimo="2x2x1", precoding="svd", pa="rapp", ibo_db=4.0)
+
+
+@pytest.mark.parametrize("text,match", [("train: {epochz: 3}\n", "unknown training setting"),
+                                        ("train: {model: {width: 3}}\n", "unknown option"),
+                                        ("train: {link: {mimo: 9x9}}\n", "antenna counts"),
+                                        ("train: [1, 2\n", "not valid YAML")])
+def test_bad_train_config_is_one_line(text, match, tmp_path, capsys):
+    (tmp_path / "bad.yaml").write_text(text)
+    assert main(["train", "--config", str(tmp_path / "bad.yaml")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and match in err[0], err
