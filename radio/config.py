@@ -23,7 +23,9 @@ class RadioConfig:
     :param sample_rate_sps: baseband sample rate in samples per second.
     :param rf_bandwidth_hz: analogue filter bandwidth in Hz (None: the sample rate).
     :param tx_gain_db: transmit gain in dB (Pluto: attenuation as a negative gain, -89.75..0).
-    :param rx_gain_db: receive gain in dB, used when ``gain_mode`` is ``manual``.
+    :param rx_gain_db: receive gain in dB, used when ``gain_mode`` is ``manual``; unset, the driver's
+        default (:data:`DEFAULT_RX_GAIN_DB`: unity for ``sim``, ``file`` and ``zmq``, whose samples
+        are already at full scale; mid-range for the Pluto's and a USRP's front ends).
     :param gain_mode: ``manual`` or an AGC mode (``slow_attack``, ``fast_attack``, ``hybrid``).
     :param rx_buffer_size: samples returned by one hardware read.
     :param tx_channels: transmit channel indices.
@@ -38,7 +40,7 @@ class RadioConfig:
     sample_rate_sps: float = 1.92e6
     rf_bandwidth_hz: float | None = None
     tx_gain_db: float = -10.0
-    rx_gain_db: float = 30.0
+    rx_gain_db: float | None = None
     gain_mode: str = "manual"
     rx_buffer_size: int = 2 ** 15
     tx_channels: tuple = (0,)
@@ -48,6 +50,8 @@ class RadioConfig:
     options: dict = field(default_factory=dict)
 
     def __post_init__(self):
+        if self.rx_gain_db is None and self.driver in DEFAULT_RX_GAIN_DB:
+            object.__setattr__(self, "rx_gain_db", DEFAULT_RX_GAIN_DB[self.driver])
         # YAML 1.1 reads 2.4e9 (no exponent sign) as a string: accept numbers written either way
         for name in ("center_frequency_hz", "sample_rate_sps", "rf_bandwidth_hz", "tx_gain_db", "rx_gain_db",
                      "timeout_s", "rx_buffer_size"):
@@ -111,6 +115,9 @@ class RadioConfig:
         except yaml.YAMLError as exc:
             raise ValueError(f"{path}: not valid YAML: {exc}") from exc
         return cls.from_dict((data or {}).get("radio", data), source=str(path))
+
+
+DEFAULT_RX_GAIN_DB = {"sim": 0.0, "file": 0.0, "zmq": 0.0, "pluto": 30.0, "usrp": 30.0}
 
 
 def _check(ok: bool, name: str, value, why: str) -> None:
