@@ -25,7 +25,7 @@ bash scripts/setup.sh dev,sionna,pluto,zmq
 # tests/radio/test_gnuradio_blocks.py and the USRP driver probe use it; they skip without it.
 if /usr/bin/python3 -c "import gnuradio.zeromq" 2>/dev/null; then
     [ -x .venv-gr/bin/python ] || /usr/bin/python3 -m venv --system-site-packages .venv-gr
-    PIP_CONSTRAINT=scripts/constraints-numpy1.txt VENV=.venv-gr bash scripts/setup.sh
+    PIP_CONSTRAINT=scripts/constraints-numpy1.txt VENV=.venv-gr bash scripts/setup.sh ""
 fi
 
 .venv/bin/python -m pytest -q "$@"
