@@ -219,7 +219,7 @@ def cmd_export(args) -> int:
 def cmd_zoo(args) -> int:
     from .zoo import describe
 
-    print(describe())
+    print(describe(as_json=args.json))
     return 0
 
 
@@ -315,7 +315,10 @@ def _add_export(sub) -> None:
 
 
 def _add_zoo(sub) -> None:
-    _command(sub, "zoo", "list the shipped models", 'List the shipped models with their SHA-256 and model card.', cmd_zoo)
+    p = _command(sub, "zoo", "list the shipped models",
+                 "List the shipped models: architecture, ratio, the link and data they were trained on, "
+                 "SHA-256 and model card.", cmd_zoo)
+    p.add_argument("--json", action="store_true", help="print one JSON array to stdout")
 
 
 def main(argv: list[str] | None = None) -> int:

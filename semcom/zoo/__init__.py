@@ -60,12 +60,55 @@ def load_model(name_or_path: str, device="cpu") -> JSCCModel:
     return model_from_checkpoint(obj, source=str(path)).to(device)
 
 
-def describe() -> str:
-    """One line per shipped model."""
-    lines = []
-    for name, e in sorted(index().items()):
-        lines.append(f"{name:6s} arch={e['arch']} ratio={e['ratio']} file={e['file']} sha256={e['sha256'][:16]}… "
-                     f"card=semcom/zoo/cards/{e['card']}")
+def link_name(train_config: dict | None) -> str:
+    """The link a model was trained over, e.g. ``awgn`` or ``ofdm tdl-a 2x2x1 svd rapp ibo3``."""
+    tc = train_config or {}
+    link = tc.get("link")
+    if not link:
+        return tc.get("channel") or "awgn"
+    parts = ["ofdm", tc.get("channel", "awgn"), link.get("mimo", "1x1")]
+    if link.get("precoding", "identity") != "identity":
+        parts.append(link["precoding"])
+    if link.get("pa", "none") != "none":
+        parts += [link["pa"], f"ibo{link.get('ibo_db', 6.0):g}"]
+    if link.get("clip_ratio_db") is not None:
+        parts.append(f"clip{link['clip_ratio_db']:g}")
+    return " ".join(parts)
+
+
+def data_name(path: str | None) -> str:
+    """A training set's name from its path: ``cifar10`` for CIFAR-10, else the folder's name
+    (its parent's for a ``train``/``val``/``test`` split folder)."""
+    if not path:
+        return "unknown"
+    p = Path(path)
+    if "cifar" in p.name.lower():
+        return "cifar10"
+    return p.parent.name if p.name in ("train", "val", "test") and p.parent.name else p.name
+
+
+def entry_details(name: str, seen: tuple = ()) -> dict:
+    """``{"name", "arch", "ratio", "link", "trained_on", "sha256", "card"}`` of a shipped model;
+    ``trained_on`` follows ``--init-from`` to the zoo model a fine-tune started from."""
+    e = index()[name]
+    meta = read_checkpoint(weight_path(name)).get("meta", {})
+    tc = meta.get("train_config") or {}
+    trained_on = [data_name(tc.get("data"))]
+    parent = tc.get("init_from")
+    if parent in index() and parent not in seen and parent != name:
+        trained_on = entry_details(parent, seen + (name,))["trained_on"] + trained_on
+    return {"name": name, "arch": e["arch"], "ratio": e["ratio"], "link": link_name(tc),
+            "trained_on": list(dict.fromkeys(trained_on)), "sha256": e["sha256"], "card": e.get("card")}
+
+
+def describe(as_json: bool = False) -> str:
+    """One line per shipped model, or a JSON array of :func:`entry_details`."""
+    rows = [entry_details(name) for name in sorted(index())]
+    if as_json:
+        return json.dumps(rows)
+    lines = [f"{r['name']:14s} arch={r['arch']} ratio={r['ratio']} link={r['link']!r} "
+             f"trained_on={','.join(r['trained_on'])} sha256={r['sha256'][:16]}… card=semcom/zoo/cards/{r['card']}"
+             for r in rows]
     return "\n".join(lines) or "the zoo is empty"
 
 
