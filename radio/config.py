@@ -7,15 +7,17 @@ there is no default that could reach the network.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
+from dataclasses import asdict, dataclass, field
+from typing import ClassVar
+
+from phy.configio import MappingConfig
 
 DRIVERS = ("sim", "pluto", "usrp", "file", "zmq")
 GAIN_MODES = ("manual", "slow_attack", "fast_attack", "hybrid")
 
 
 @dataclass(frozen=True)
-class RadioConfig:
+class RadioConfig(MappingConfig):
     """Settings common to every backend; ``options`` holds the backend's own.
 
     :param driver: ``sim``, ``pluto``, ``usrp``, ``file`` or ``zmq``.
@@ -34,6 +36,8 @@ class RadioConfig:
     :param timeout_s: how long one rx/tx call may block before it is an error.
     :param options: backend-specific settings (see each backend's docstring).
     """
+
+    yaml_section: ClassVar[str] = "radio"
 
     driver: str = "sim"
     center_frequency_hz: float = 2.0e9
@@ -90,31 +94,6 @@ class RadioConfig:
         d["tx_channels"], d["rx_channels"] = list(self.tx_channels), list(self.rx_channels)
         return d
 
-    @classmethod
-    def from_dict(cls, data: dict, source: str = "config") -> "RadioConfig":
-        if not isinstance(data, dict):
-            raise ValueError(f"{source}: expected a mapping of radio settings, got {type(data).__name__}")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"{source}: unknown radio setting(s) {unknown}; known: {sorted(known)}")
-        try:
-            return cls(**data)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{source}: {exc}") from exc
-
-    @classmethod
-    def from_yaml(cls, path: str | Path) -> "RadioConfig":
-        import yaml
-
-        path = Path(path)
-        if not path.is_file():
-            raise ValueError(f"radio config not found: {path}")
-        try:
-            data = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as exc:
-            raise ValueError(f"{path}: not valid YAML: {exc}") from exc
-        return cls.from_dict((data or {}).get("radio", data), source=str(path))
 
 
 DEFAULT_RX_GAIN_DB = {"sim": 0.0, "file": 0.0, "zmq": 0.0, "pluto": 30.0, "usrp": 30.0}

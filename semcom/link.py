@@ -23,9 +23,17 @@ import torch
 from torch import nn
 
 from phy.channels import ChannelOutput, complex_normal, noise_variance
+from phy.configio import MappingConfig
 from phy.multipath import apply_fir, exponential_pdp_taps, flat_taps, frequency_response
-from phy.ofdm import (OFDMConfig, OFDMDemodulator, OFDMModulator, ResourceGrid, ResourceGridDemapper,
-                      ResourceGridMapper, preset)
+from phy.ofdm import (
+    OFDMConfig,
+    OFDMDemodulator,
+    OFDMModulator,
+    ResourceGrid,
+    ResourceGridDemapper,
+    ResourceGridMapper,
+    preset,
+)
 from phy.ofdm.equalization import Equalizer
 from phy.ofdm.estimation import LMMSEChannelEstimator, LSChannelEstimator
 from phy.pa import make_pa
@@ -121,7 +129,7 @@ _DEFAULT = {f.name: f.default for f in fields(LinkConfig) if f.name != "ofdm"}
 
 
 @dataclass(frozen=True)
-class LinkOptions:
+class LinkOptions(MappingConfig):
     """The MIMO-OFDM link as a user names it (CLI, YAML, a training run's record): the antennas
     as text (see :func:`parse_mimo`) and :class:`LinkConfig`'s choices; validated by building one.
     The channel is named separately (a sweep runs one set of options over several channels)."""
@@ -143,14 +151,6 @@ class LinkOptions:
         """The full :class:`LinkConfig` for ``channel`` (seed numerology with these antennas)."""
         options = {k: v for k, v in asdict(self).items() if k != "mimo"}
         return LinkConfig(ofdm=ofdm_for(self.mimo), channel=channel, **{**options, **overrides})
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "LinkOptions":
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ValueError(f"unknown link option(s) {unknown}; known: {sorted(known)}")
-        return cls(**d)
 
 
 class OFDMLink(nn.Module):

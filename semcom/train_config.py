@@ -4,12 +4,13 @@ alike from the command line (``semcom train``) and from YAML (``semcom train --c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from pathlib import Path
+from dataclasses import dataclass, field
+from typing import ClassVar
 
 import torch
 
 from phy.channels import CHANNELS
+from phy.configio import MappingConfig
 
 from .link import LinkOptions
 from .models.registry import ARCHITECTURES, ModelConfig, model_config
@@ -18,8 +19,10 @@ PRECISIONS = {"fp32": None, "bf16": torch.bfloat16}
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(MappingConfig):
     """Everything a training run needs; validated on construction."""
+
+    yaml_section: ClassVar[str] = "train"
 
     arch: str = "cnn"
     model: ModelConfig | dict = field(default_factory=dict)
@@ -88,31 +91,6 @@ class TrainConfig:
             if value is not None and value < 1:
                 raise ValueError(f"{name} must be >= 1, got {value}")
 
-    @classmethod
-    def from_dict(cls, d: dict, source: str = "config") -> "TrainConfig":
-        """From a mapping of field names (``model`` and ``link`` as nested mappings); unknown keys refused."""
-        if not isinstance(d, dict):
-            raise ValueError(f"{source}: expected a mapping of training settings")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ValueError(f"{source}: unknown training setting(s) {unknown}; known: {sorted(known)}")
-        return cls(**d)
-
-    @classmethod
-    def from_yaml(cls, path: str | Path) -> "TrainConfig":
-        """From a YAML file holding :meth:`from_dict`'s mapping (optionally under a ``train:`` key)."""
-        import yaml
-
-        path = Path(path)
-        if not path.is_file():
-            raise ValueError(f"training config not found: {path}")
-        try:
-            data = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as exc:
-            raise ValueError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
-        data = data.get("train", data) if isinstance(data, dict) else data
-        return cls.from_dict(data, source=str(path))
 
 
 def describe_channel(cfg: TrainConfig) -> str:

@@ -9,13 +9,15 @@ belongs to stream ``j % num_streams``), so the streams' pilots are orthogonal.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ..configio import MappingConfig
+
 
 @dataclass(frozen=True)
-class OFDMConfig:
+class OFDMConfig(MappingConfig):
     """OFDM numerology and layout of one slot.
 
     :param fft_size: FFT size N.
@@ -106,14 +108,6 @@ class OFDMConfig:
         d = asdict(self)
         d["pilot_symbols"] = list(self.pilot_symbols)
         return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "OFDMConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ValueError(f"unknown OFDM config field(s) {unknown}; known: {sorted(known)}")
-        return cls(**d)
 
 
 def _require(ok: bool, field: str, value, why: str) -> None:

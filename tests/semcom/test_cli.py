@@ -168,7 +168,7 @@ def test_train_config_from_yaml_with_command_line_overrides(tmp_path, monkeypatc
     assert cfg.link == LinkOptions(mimo="2x2x1", precoding="svd", pa="rapp", ibo_db=4.0)
 
 
-@pytest.mark.parametrize("text,match", [("train: {epochz: 3}\n", "unknown training setting"),
+@pytest.mark.parametrize("text,match", [("train: {epochz: 3}\n", "unknown setting"),
                                         ("train: {model: {width: 3}}\n", "unknown option"),
                                         ("train: {link: {mimo: 9x9}}\n", "antenna counts"),
                                         ("train: [1, 2\n", "not valid YAML")])
