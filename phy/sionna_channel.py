@@ -16,6 +16,7 @@ from .extras import require
 from .ofdm import OFDMConfig
 
 MODELS = {f"tdl-{m}": ("tdl", m.upper()) for m in "abcde"} | {f"cdl-{m}": ("cdl", m.upper()) for m in "abcde"}
+CHANNEL_NAMES = tuple(MODELS)  # the 3GPP TR 38.901 models a link may name
 
 
 def _import_sionna():

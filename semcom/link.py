@@ -36,12 +36,12 @@ from phy.ofdm import (
 )
 from phy.ofdm.equalization import Equalizer
 from phy.ofdm.estimation import LMMSEChannelEstimator, LSChannelEstimator
-from phy.pa import make_pa
+from phy.pa import PA_NAMES, make_pa
 from phy.papr import clip_and_filter
+from phy.sionna_channel import CHANNEL_NAMES as SIONNA_CHANNELS
 
-SIONNA_CHANNELS = tuple(f"tdl-{m}" for m in "abcde") + tuple(f"cdl-{m}" for m in "abcde")
 TORCH_CHANNELS = ("awgn", "rayleigh", "multipath")
-PA_MODELS = ("none", "rapp", "saleh", "soft-limiter", "memory-polynomial")
+LINK_CHANNELS = TORCH_CHANNELS + SIONNA_CHANNELS  # Sionna's only imported when one is used
 
 
 def parse_mimo(text: str) -> tuple[int, int, int]:
@@ -109,7 +109,7 @@ class LinkConfig:
     domain: str = "time"
 
     def __post_init__(self):
-        choices = {"channel": TORCH_CHANNELS + SIONNA_CHANNELS, "pa": PA_MODELS,
+        choices = {"channel": LINK_CHANNELS, "pa": PA_NAMES,
                    "precoding": ("identity", "svd"), "estimator": ("ls", "lmmse", "perfect"),
                    "equalizer": ("zf", "lmmse"), "domain": ("time", "freq")}
         for name, allowed in choices.items():
