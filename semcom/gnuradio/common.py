@@ -99,6 +99,8 @@ def frame_result(rec, reference: NamedImage | None) -> dict:
 
     result = {"seq": rec.header.seq, "cfo_hz": round(float(rec.cfo_hz), 1),
               "snr_est_db": round(float(rec.snr_est_db), 2), "height": rec.header.height, "width": rec.header.width}
+    if rec.error:
+        result["error"] = rec.error  # e.g. a digital frame that failed its CRC (fallback image)
     if reference is not None and rec.image.shape == reference.pixels.shape:
         x_hat, x = to_tensor(rec.image), to_tensor(reference.pixels)
         result["image"] = reference.name

@@ -41,16 +41,20 @@ class semantic_sink(gr.sync_block):  # noqa: N801 (GNU Radio's naming)
         if sample_rate <= 0:
             raise ValueError(f"sample_rate must be > 0, got {sample_rate}")
         self.trx = Transceiver(load_jscc_model(model, runtime), model, ofdm_for_radio(1, 1, sample_rate))
+        self._setup_receiver(reference, output_dir, report)
+
+    def _setup_receiver(self, reference: str, output_dir: str, report: str, baseline=None) -> None:
         self.references = [] if reference == "none" else image_list(reference)
         shapes = {r.pixels.shape for r in self.references} or {(32, 32, 3)}
         self.frame_length = max(self._length(np.zeros(shape, np.uint8)) for shape in shapes)
-        self.receiver = StreamReceiver(self.trx, self.frame_length)
+        self.receiver = StreamReceiver(self.trx, self.frame_length, baseline)
         self.output_dir, self.report = output_dir, report
         self.results: list[dict] = []
         self.message_port_register_out(pmt.intern(IMAGE_PORT))
         self.message_port_register_out(pmt.intern(METRICS_PORT))
 
     def _length(self, pixels: np.ndarray) -> int:
+        """Samples of a frame of an image like ``pixels`` (the digital sink overrides this)."""
         return self.trx.jscc_frame(pixels, 0)[0].shape[-1]
 
     def work(self, input_items, output_items):

@@ -42,6 +42,9 @@ class semantic_source(gr.sync_block):  # noqa: N801 (GNU Radio's naming)
             raise ValueError(f"sample_rate must be > 0, got {sample_rate}")
         self.trx = Transceiver(load_jscc_model(model, runtime), model, ofdm_for_radio(1, 1, sample_rate),
                                tx_snr_db=tx_snr_db)
+        self._setup_stream(images, repeat, level)
+
+    def _setup_stream(self, images: str, repeat: bool, level: str) -> None:
         self.level, self.repeat = level, bool(repeat)
         self.files = [] if images == "none" else image_list(images)
         self.queue: collections.deque[NamedImage] = collections.deque()
@@ -49,6 +52,10 @@ class semantic_source(gr.sync_block):  # noqa: N801 (GNU Radio's naming)
         self._frame, self._pos, self._tail = np.zeros(0, np.complex64), 0, None
         self.message_port_register_in(pmt.intern(IMAGE_PORT))
         self.set_msg_handler(pmt.intern(IMAGE_PORT), self.handle_image)
+
+    def _encode(self, pixels: np.ndarray) -> np.ndarray:
+        """[tx, n] complex64 frame of one image (the digital source overrides this)."""
+        return self.trx.jscc_frame(pixels, self.seq)[0]
 
     def set_tx_snr_db(self, tx_snr_db: float) -> None:
         """The SNR (dB) the encoder is told, from the next frame on."""
@@ -79,7 +86,7 @@ class semantic_source(gr.sync_block):  # noqa: N801 (GNU Radio's naming)
         if image is None:
             return False
         try:
-            frame, _ = self.trx.jscc_frame(image.pixels, self.seq)
+            frame = self._encode(image.pixels)
         except Exception as exc:  # e.g. an image size the model cannot take: log, skip
             self.logger.warn(f"image {image.name!r} skipped: {exc}")
             return True
