@@ -17,6 +17,8 @@ import shlex
 import sys
 import warnings
 
+from .gnuradio import cli as gnuradio_cli
+
 USER_ERRORS = (ValueError, TypeError, OSError, KeyError, RuntimeError)
 
 
@@ -408,6 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("zoo", help="list the shipped models")
     p.set_defaults(func=cmd_zoo)
+    gnuradio_cli.add_parser(sub)
     return parser
 
 

@@ -15,14 +15,18 @@ from .common import load_jscc_model
 from .digital_source import make_baseline
 from .semantic_sink import semantic_sink
 
+DIGITAL_SCHEME = 1  # FrameHeader.scheme of digital-baseline frames
+
 
 class digital_sink(semantic_sink):  # noqa: N801 (GNU Radio's naming)
     """Finds, checks and decodes digital-baseline frames; one image PDU and one metrics dict each.
 
     :param codec / mcs / budget_model: as at :class:`.digital_source.digital_source`.
     :param height / width: the image size sent.
-    Other parameters: as :class:`.semantic_sink.semantic_sink`.
+    Other parameters: as :class:`.semantic_sink.semantic_sink`. Semantic frames are counted and skipped.
     """
+
+    SCHEME = DIGITAL_SCHEME
 
     def __init__(self, codec="jpeg", mcs="ldpc1/2-16qam", budget_model="cnn", height=32, width=32,
                  sample_rate=1.92e6, reference="", output_dir="", report=""):

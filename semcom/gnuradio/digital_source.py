@@ -33,7 +33,7 @@ class digital_source(semantic_source):  # noqa: N801 (GNU Radio's naming)
     """
 
     def __init__(self, codec="jpeg", mcs="ldpc1/2-16qam", budget_model="cnn", images="", sample_rate=1.92e6,
-                 repeat=True, level="peak"):
+                 repeat=True, level="peak", spacing=0):
         gr.sync_block.__init__(self, name="semcom_digital_source", in_sig=None, out_sig=[np.complex64])
         check_choice("level", level, LEVELS)
         if sample_rate <= 0:
@@ -42,7 +42,7 @@ class digital_source(semantic_source):  # noqa: N801 (GNU Radio's naming)
         self.codec, self.mcs = codec, mcs
         self._baselines = {}
         make_baseline(self.trx, codec, mcs, 32, 32)  # checks codec, MCS and Sionna now, not in work()
-        self._setup_stream(images, repeat, level)
+        self._setup_stream(images, repeat, level, spacing)
 
     def _encode(self, pixels: np.ndarray) -> np.ndarray:
         size = pixels.shape[:2]

@@ -24,17 +24,21 @@ from .common import frame_result, image_list, load_jscc_model, save_image, write
 from .stream import StreamReceiver
 
 IMAGE_PORT = "image"
+SEMANTIC_SCHEME = 0  # FrameHeader.scheme of deep-JSCC frames
 METRICS_PORT = "metrics"
 
 
 class semantic_sink(gr.sync_block):  # noqa: N801 (GNU Radio's naming)
     """Finds, checks and decodes semantic frames; posts one image PDU and one metrics dict per frame.
+    Frames of the digital baseline are counted (``other_frames``) and skipped.
 
     :param model: zoo name or checkpoint path (the transmitter's); ``runtime``: how it runs.
     :param sample_rate: samples per second, as at the source.
     :param reference: images to compare with (see the module docstring).
     :param output_dir: folder for decoded PNGs (``''``: none). :param report: see the module docstring.
     """
+
+    SCHEME = SEMANTIC_SCHEME
 
     def __init__(self, model="cnn", sample_rate=1.92e6, reference="", output_dir="", report="", runtime="torch"):
         gr.sync_block.__init__(self, name="semcom_semantic_sink", in_sig=[np.complex64], out_sig=None)
@@ -50,6 +54,8 @@ class semantic_sink(gr.sync_block):  # noqa: N801 (GNU Radio's naming)
         self.receiver = StreamReceiver(self.trx, self.frame_length, baseline)
         self.output_dir, self.report = output_dir, report
         self.results: list[dict] = []
+        self.undecoded: dict = {}  # why frames found were not decoded -> count
+        self.other_frames = 0
         self.message_port_register_out(pmt.intern(IMAGE_PORT))
         self.message_port_register_out(pmt.intern(METRICS_PORT))
 
@@ -71,14 +77,17 @@ class semantic_sink(gr.sync_block):  # noqa: N801 (GNU Radio's naming)
             self.logger.warn(f"last samples dropped: {type(exc).__name__}: {exc}")
         if self.receiver.dropped_samples:
             self.logger.warn(f"{self.receiver.dropped_samples} samples dropped: decoding was slower than the stream")
-        write_report(self.results, self.report, dropped_samples=self.receiver.dropped_samples)
+        write_report(self.results, self.report, dropped_samples=self.receiver.dropped_samples,
+                     undecoded=self.undecoded, other_frames=self.other_frames)
         return True
 
     def _publish(self, received: list) -> None:
         for rec in received:
+            if rec.header is not None and rec.header.scheme != self.SCHEME:
+                self.other_frames += 1  # the other chain's frame (side-by-side on one channel)
+                continue
             if rec.image is None:
-                if rec.error:
-                    self.logger.debug(f"frame not decoded: {rec.error}")
+                self.undecoded[rec.error] = self.undecoded.get(rec.error, 0) + 1
                 continue
             seq = rec.header.seq
             reference = self.references[seq % len(self.references)] if self.references else None

@@ -32,20 +32,23 @@ class semantic_source(gr.sync_block):  # noqa: N801 (GNU Radio's naming)
     :param sample_rate: samples per second (sets the subcarrier spacing: ``sample_rate / 128``).
     :param tx_snr_db: the SNR the encoder is told (settable at run time).
     :param level: ``peak`` (peak 0.7, as ``semcom ota`` sends) or ``unit-re`` (unit energy per RE).
+    :param spacing: zeros after each frame (samples), e.g. to interleave two sources on one channel.
     """
 
     def __init__(self, model="cnn", images="", sample_rate=1.92e6, tx_snr_db=10.0, repeat=True, level="peak",
-                 runtime="torch"):
+                 runtime="torch", spacing=0):
         gr.sync_block.__init__(self, name="semcom_semantic_source", in_sig=None, out_sig=[np.complex64])
         check_choice("level", level, LEVELS)
         if sample_rate <= 0:
             raise ValueError(f"sample_rate must be > 0, got {sample_rate}")
         self.trx = Transceiver(load_jscc_model(model, runtime), model, ofdm_for_radio(1, 1, sample_rate),
                                tx_snr_db=tx_snr_db)
-        self._setup_stream(images, repeat, level)
+        self._setup_stream(images, repeat, level, spacing)
 
-    def _setup_stream(self, images: str, repeat: bool, level: str) -> None:
-        self.level, self.repeat = level, bool(repeat)
+    def _setup_stream(self, images: str, repeat: bool, level: str, spacing: int) -> None:
+        if int(spacing) < 0:
+            raise ValueError(f"spacing must be >= 0 samples, got {spacing}")
+        self.level, self.repeat, self.spacing = level, bool(repeat), int(spacing)
         self.files = [] if images == "none" else image_list(images)
         self.queue: collections.deque[NamedImage] = collections.deque()
         self.seq, self.next_file = 0, 0
@@ -91,6 +94,8 @@ class semantic_source(gr.sync_block):  # noqa: N801 (GNU Radio's naming)
             self.logger.warn(f"image {image.name!r} skipped: {exc}")
             return True
         self._frame, scale = leveled(self.trx, frame, self.level)
+        if self.spacing:
+            self._frame = np.concatenate([self._frame, np.zeros(self.spacing, np.complex64)])
         self._pos = 0
         tag = {"seq": self.seq % 65536, "image": image.name, "re_amplitude": scale}
         self.add_item_tag(0, self.nitems_written(0) + self._written, pmt.intern(FRAME_TAG), pmt.to_pmt(tag))
