@@ -20,16 +20,14 @@ def compiled(tmp_path_factory):
     if grcc is None:
         pytest.skip("grcc (GNU Radio Companion's compiler) is not installed")
     out = tmp_path_factory.mktemp("grc")
-    results = {f.stem: run_gr([grcc, "-o", out, f], timeout=300) for f in GRC_FILES}
-    return out, results
+    proc = run_gr([grcc, "-o", out, *GRC_FILES], timeout=600)  # one run: GRC loads its block library once
+    return out, proc
 
 
 @pytest.mark.parametrize("grc", GRC_FILES, ids=[f.stem for f in GRC_FILES])
 def test_grcc_compiles(compiled, grc):
-    out, results = compiled
-    proc = results[grc.stem]
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    assert (out / f"{grc.stem}.py").exists()
+    out, proc = compiled  # grcc stops at the first flowgraph that does not compile
+    assert (out / f"{grc.stem}.py").exists(), proc.stdout[-2000:] + proc.stderr[-2000:]
 
 
 def test_headless_loopback_matches_semcom_eval(compiled, capsys):
@@ -53,3 +51,39 @@ def test_hardware_flowgraphs_refuse_an_empty_address(compiled, name):
     proc = run_gr([out / f"{name}.py"], timeout=300)  # the shipped configs have `uri: null`
     assert proc.returncode != 0
     assert "no device address" in proc.stderr and "no default address is assumed" in proc.stderr
+
+
+def test_zmq_bridge_carries_semcom_ota(compiled):
+    pytest.importorskip("zmq")
+    import socket
+    import subprocess
+
+    from radio.config import RadioConfig
+    from radio.zmq import ZMQRadio
+    from semcom.data import load_images, sample_images_dir
+    from semcom.ota import Transceiver, ofdm_for_radio, run_ota
+    from semcom.zoo import load_model
+
+    from .gr_env import gr_env, gr_python
+
+    ports = []
+    for _ in range(2):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    tx, rx = (f"tcp://127.0.0.1:{p}" for p in ports)
+    out, _ = compiled
+    bridge = subprocess.Popen([gr_python(), str(out / "semcom_zmq_bridge.py"), "--tx-address", tx, "--rx-address", rx,
+                               "--snr-db", "25", "--cfo-hz", "3000"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, env=gr_env())
+    try:
+        cfg = RadioConfig(driver="zmq", rx_gain_db=0.0, timeout_s=60.0,
+                          options={"tx_address": tx, "rx_address": rx, "settle_s": 3.0})
+        trx = Transceiver(load_model("cnn"), "cnn", ofdm_for_radio(1, 1, 1.92e6))
+        with ZMQRadio(cfg) as radio:
+            rows = run_ota(radio, trx, load_images(sample_images_dir()).images[0], frames=2)
+    finally:
+        bridge.terminate()
+        bridge.wait(timeout=30)
+    for row in rows:
+        assert row["detected"] and abs(row["cfo_hz"] - 3000) < 200 and row["psnr_db"] > 20, row
