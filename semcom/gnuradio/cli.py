@@ -86,8 +86,8 @@ def probe(python: str) -> dict:
 
 def diagnose(info: dict) -> list[tuple[bool, str]]:
     """(ok, line) per check of a :func:`probe` result."""
-    checks = [(bool(info.get("gnuradio")), f"GNU Radio {info.get('gnuradio') or 'not importable: ' + str(info.get('gnuradio_error'))}"
-               f" in {info['python']}")]
+    version = info.get("gnuradio") or f"not importable: {info.get('gnuradio_error')}"
+    checks = [(bool(info.get("gnuradio")), f"GNU Radio {version} in {info['python']}")]
     numpy = info.get("numpy")
     checks.append((bool(numpy) and int(numpy.split(".")[0]) < 2,
                    f"numpy {numpy} (GNU Radio 3.10's Python bindings need numpy < 2)"))

@@ -23,7 +23,7 @@ from ..ota import ofdm_for_radio
 FRAME_TAG = "semcom_frame"  # put by semantic_source / digital_source at each frame start
 
 
-class clip_filter(gr.sync_block):  # noqa: N801 (GNU Radio's naming)
+class clip_filter(gr.sync_block):  # lower case: GNU Radio's naming
     """Clipping and filtering of each OFDM symbol of tagged semcom frames.
 
     :param sample_rate: samples per second, as at the source.
@@ -78,7 +78,7 @@ class clip_filter(gr.sync_block):  # noqa: N801 (GNU Radio's naming)
 
     def _process(self, end: int) -> None:
         """Clip and filter every whole symbol that ends before ``end`` (absolute)."""
-        cfg, length = self.ofdm, self.ofdm.symbol_length
+        length = self.ofdm.symbol_length
         while True:
             if self._frames and (self._next is None or self._frames[0] < self._next + length):
                 self._next = self._frames.pop(0) + self.preamble_length  # a new frame: its symbol grid

@@ -18,7 +18,7 @@ from .semantic_sink import semantic_sink
 DIGITAL_SCHEME = 1  # FrameHeader.scheme of digital-baseline frames
 
 
-class digital_sink(semantic_sink):  # noqa: N801 (GNU Radio's naming)
+class digital_sink(semantic_sink):  # lower case: GNU Radio's naming
     """Finds, checks and decodes digital-baseline frames; one image PDU and one metrics dict each.
 
     :param codec / mcs / budget_model: as at :class:`.digital_source.digital_source`.

@@ -24,7 +24,7 @@ def make_baseline(trx, codec: str, mcs: str, height: int, width: int) -> Digital
     return DigitalBaseline(codec, trx.model.num_symbols(height, width), modulation, rate)
 
 
-class digital_source(semantic_source):  # noqa: N801 (GNU Radio's naming)
+class digital_source(semantic_source):  # lower case: GNU Radio's naming
     """Digital-baseline frames of images, for ever or once.
 
     :param codec: ``jpeg``, ``webp`` or ``heic``; ``mcs``: e.g. ``ldpc1/2-16qam`` (see ``semcom.baseline.MCS``).

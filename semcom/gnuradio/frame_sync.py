@@ -25,7 +25,7 @@ SYNC_PORT = "sync"
 CONSTELLATION_PORT = "constellation"
 
 
-class frame_sync(gr.sync_block):  # noqa: N801 (GNU Radio's naming)
+class frame_sync(gr.sync_block):  # lower case: GNU Radio's naming
     """Detection, timing, CFO and SNR estimates of semcom frames.
 
     :param sample_rate: samples per second (the numerology of ``semcom.ota.ofdm_for_radio``).

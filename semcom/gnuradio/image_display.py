@@ -21,7 +21,7 @@ class _Bridge(QtCore.QObject):
     show = QtCore.pyqtSignal(object)
 
 
-class image_display(gr.basic_block):  # noqa: N801 (GNU Radio's naming)
+class image_display(gr.basic_block):  # lower case: GNU Radio's naming
     """:param label: caption above the image. :param scale: integer enlargement (>= 1)."""
 
     def __init__(self, label="Received image", scale=8):

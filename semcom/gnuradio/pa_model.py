@@ -24,7 +24,7 @@ from .common import check_choice
 PA_MODELS = ("rapp", "saleh", "soft-limiter", "memory-polynomial")
 
 
-class pa_model(gr.sync_block):  # noqa: N801 (GNU Radio's naming)
+class pa_model(gr.sync_block):  # lower case: GNU Radio's naming
     """Rapp, Saleh, soft limiter or memory-polynomial PA.
 
     :param model: one of ``PA_MODELS``. :param ibo_db: input back-off in dB (settable).

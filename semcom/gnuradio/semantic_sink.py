@@ -28,7 +28,7 @@ SEMANTIC_SCHEME = 0  # FrameHeader.scheme of deep-JSCC frames
 METRICS_PORT = "metrics"
 
 
-class semantic_sink(gr.sync_block):  # noqa: N801 (GNU Radio's naming)
+class semantic_sink(gr.sync_block):  # lower case: GNU Radio's naming
     """Finds, checks and decodes semantic frames; posts one image PDU and one metrics dict per frame.
     Frames of the digital baseline are counted (``other_frames``) and skipped.
 

@@ -24,7 +24,7 @@ IMAGE_PORT = "image"
 FRAME_TAG = "semcom_frame"
 
 
-class semantic_source(gr.sync_block):  # noqa: N801 (GNU Radio's naming)
+class semantic_source(gr.sync_block):  # lower case: GNU Radio's naming
     """Semantic frames of images, for ever or once.
 
     :param model: zoo name or checkpoint path; ``runtime``: how it runs (see ``common.RUNTIMES``).

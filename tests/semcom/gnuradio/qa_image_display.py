@@ -4,12 +4,12 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
-import pmt  # noqa: E402
-from gnuradio import gr_unittest  # noqa: E402
-from PyQt5 import QtWidgets  # noqa: E402
+import numpy as np
+import pmt
+from gnuradio import gr_unittest
+from PyQt5 import QtWidgets
 
-from semcom.gnuradio.image_display import image_display  # noqa: E402
+from semcom.gnuradio.image_display import image_display
 
 
 class qa_image_display(gr_unittest.TestCase):

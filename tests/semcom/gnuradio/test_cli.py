@@ -18,7 +18,7 @@ def test_install_copies_every_block_definition(tmp_path, capsys):
 def test_doctor_names_what_is_missing():
     bad = {"python": "/x/python3", "gnuradio": "3.10.5.1", "numpy": "2.1.0",
            "blocks_missing": {"semantic_source": "ModuleNotFoundError: No module named 'torch'"}, "grc_paths": []}
-    checks = dict((line.split(" ")[0], ok) for ok, line in gr_cli.diagnose(bad))
+    checks = {line.split(" ")[0]: ok for ok, line in gr_cli.diagnose(bad)}
     assert checks["GNU"] and not checks["numpy"] and not checks["semcom"]
     lines = [line for ok, line in gr_cli.diagnose(bad) if not ok]
     assert any("semcom gr install" in line for line in lines)

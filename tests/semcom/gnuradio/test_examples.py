@@ -87,3 +87,16 @@ def test_zmq_bridge_carries_semcom_ota(compiled):
         bridge.wait(timeout=30)
     for row in rows:
         assert row["detected"] and abs(row["cfo_hz"] - 3000) < 200 and row["psnr_db"] > 20, row
+
+
+def test_semantic_and_digital_side_by_side(compiled):
+    out, _ = compiled
+    proc = run_gr([out / "semcom_side_by_side.py", "--snr-db", "15"], timeout=600)
+    if "No module named 'sionna'" in proc.stderr:
+        pytest.skip("no Sionna in GNU Radio's Python: the digital-baseline blocks need it")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    reports = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert len(reports) == 2  # one per sink
+    for report in reports:
+        assert [f["seq"] for f in report["frames"]] == list(range(8)) and report["other_frames"] == 8
+        assert all(f["psnr_db"] > 20 and "error" not in f for f in report["frames"])
