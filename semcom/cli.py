@@ -18,6 +18,7 @@ import warnings
 
 from .commands import _command, _HelpFormatter, _positive_int, _snr_list, _snr_value, _str_list, user_errors
 from .commands import train as train_command
+from .gnuradio import cli as gnuradio_cli
 
 def set_threads(threads: int | None) -> None:
     """Set torch's intra-op threads from ``--threads`` or ``SEMCOM_THREADS``."""
@@ -233,7 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=_positive_int, default=None,
                         help="torch CPU threads (default: $SEMCOM_THREADS or torch's choice)")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (train_command.add_parser, _add_eval, _add_sweep, _add_ota, _add_demo, _add_export, _add_zoo):
+    for add in (train_command.add_parser, _add_eval, _add_sweep, _add_ota, _add_demo, _add_export, _add_zoo,
+                gnuradio_cli.add_parser):
         add(sub)
     return parser
 
