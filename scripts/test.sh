@@ -22,7 +22,7 @@ fi
 bash scripts/setup.sh dev,sionna,pluto,zmq
 
 # GNU Radio and UHD live in Debian's Python (numpy < 2): .venv-gr sees them and this project.
-# tests/radio/test_gnuradio_blocks.py and the USRP driver probe use it; they skip without it.
+# tests/semcom/gnuradio (the blocks, grcc, the examples) and the USRP driver probe use it; they skip without it.
 if /usr/bin/python3 -c "import gnuradio.zeromq" 2>/dev/null; then
     [ -x .venv-gr/bin/python ] || /usr/bin/python3 -m venv --system-site-packages .venv-gr
     PIP_CONSTRAINT=scripts/constraints-numpy1.txt VENV=.venv-gr bash scripts/setup.sh ""

@@ -15,6 +15,8 @@ out of ``work()``. Decoding is batched (see :mod:`.stream`).
 
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 import pmt
 from gnuradio import gr
@@ -25,6 +27,7 @@ from .stream import StreamReceiver
 
 IMAGE_PORT = "image"
 SEMANTIC_SCHEME = 0  # FrameHeader.scheme of deep-JSCC frames
+RECENT_RESULTS = 100  # metrics kept without a report
 METRICS_PORT = "metrics"
 
 
@@ -53,7 +56,8 @@ class semantic_sink(gr.sync_block):  # lower case: GNU Radio's naming
         self.frame_length = max(self._length(np.zeros(shape, np.uint8)) for shape in shapes)
         self.receiver = StreamReceiver(self.trx, self.frame_length, baseline)
         self.output_dir, self.report = output_dir, report
-        self.results: list[dict] = []
+        # every frame's metrics for the report; without one, only the latest (a GUI may run for hours)
+        self.results = [] if report else collections.deque(maxlen=RECENT_RESULTS)
         self.undecoded: dict = {}  # why frames found were not decoded -> count
         self.other_frames = 0
         self.message_port_register_out(pmt.intern(IMAGE_PORT))
@@ -77,7 +81,7 @@ class semantic_sink(gr.sync_block):  # lower case: GNU Radio's naming
             self.logger.warn(f"last samples dropped: {type(exc).__name__}: {exc}")
         if self.receiver.dropped_samples:
             self.logger.warn(f"{self.receiver.dropped_samples} samples dropped: decoding was slower than the stream")
-        write_report(self.results, self.report, dropped_samples=self.receiver.dropped_samples,
+        write_report(list(self.results), self.report, dropped_samples=self.receiver.dropped_samples,
                      undecoded=self.undecoded, other_frames=self.other_frames)
         return True
 

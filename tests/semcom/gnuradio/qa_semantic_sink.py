@@ -54,7 +54,7 @@ class qa_semantic_sink(gr_unittest.TestCase):
         sink = semantic_sink(model="cnn", reference="none")
         tb.connect(blocks.vector_source_c(junk.tolist()), sink)
         tb.run()
-        self.assertEqual(sink.results, [])
+        self.assertEqual(list(sink.results), [])
 
     def test_bad_parameters(self):
         with self.assertRaises(ValueError):

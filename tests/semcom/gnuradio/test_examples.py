@@ -53,6 +53,7 @@ def test_hardware_flowgraphs_refuse_an_empty_address(compiled, name):
     assert "no device address" in proc.stderr and "no default address is assumed" in proc.stderr
 
 
+@pytest.mark.slow
 def test_zmq_bridge_carries_semcom_ota(compiled):
     pytest.importorskip("zmq")
     import socket
@@ -89,6 +90,7 @@ def test_zmq_bridge_carries_semcom_ota(compiled):
         assert row["detected"] and abs(row["cfo_hz"] - 3000) < 200 and row["psnr_db"] > 20, row
 
 
+@pytest.mark.slow
 def test_semantic_and_digital_side_by_side(compiled):
     out, _ = compiled
     proc = run_gr([out / "semcom_side_by_side.py", "--snr-db", "15"], timeout=600)
