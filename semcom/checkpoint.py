@@ -144,6 +144,24 @@ def check_compatible(obj: dict, arch: str, config: dict, source: str) -> None:
         raise CheckpointError(f"{source} was trained with another configuration ({text})")
 
 
+def compact_training_state(path, out) -> dict:
+    """Write a smaller resumable copy of a training checkpoint: the optimizer's moment estimates in
+    bfloat16 (AdamW's ``load_state_dict`` casts them back to the parameters' float32 on resume).
+    Weights (raw and EMA) stay float32. Returns ``{"before": bytes, "after": bytes}``."""
+    obj = read_checkpoint(path)
+    state = obj.get("train_state")
+    if state is None:
+        raise CheckpointError(f"{path} has no training state to compact")
+    for moments in state["optimizer"]["state"].values():
+        for key in ("exp_avg", "exp_avg_sq"):
+            if key in moments and moments[key].is_floating_point():
+                moments[key] = moments[key].to(torch.bfloat16)
+    obj.pop("content_sha256", None)
+    obj["content_sha256"] = content_digest(obj)
+    atomic_torch_save(obj, out)
+    return {"before": Path(path).stat().st_size, "after": Path(out).stat().st_size}
+
+
 def sha256_file(path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
