@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from semcom.checkpoint import sha256_file
-from semcom.training import hardware_summary
+from semcom.train_log import hardware_summary
 from semcom.zoo import resolve
 
 

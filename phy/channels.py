@@ -56,10 +56,14 @@ def noise_variance(snr_db: torch.Tensor) -> torch.Tensor:
 
 
 def complex_normal(shape, variance: torch.Tensor | float, *, device=None, generator=None) -> torch.Tensor:
-    """Circularly-symmetric complex Gaussian samples CN(0, variance)."""
-    re = torch.randn(shape, device=device, generator=generator)
-    im = torch.randn(shape, device=device, generator=generator)
-    return torch.complex(re, im) * torch.sqrt(torch.as_tensor(variance, device=device) / 2.0)
+    """Circularly-symmetric complex Gaussian samples CN(0, variance) on ``device``.
+
+    A ``generator`` draws on its own device and the samples move to ``device``, so a seeded
+    CPU generator gives the same noise whichever device the link runs on."""
+    draw_on = generator.device if generator is not None else device
+    re = torch.randn(shape, device=draw_on, generator=generator)
+    im = torch.randn(shape, device=draw_on, generator=generator)
+    return torch.complex(re, im).to(device) * torch.sqrt(torch.as_tensor(variance, device=device) / 2.0)
 
 
 def _check_inputs(s: torch.Tensor, snr_db: torch.Tensor) -> torch.Tensor:

@@ -139,11 +139,14 @@ class MemoryPolynomialPA(PowerAmplifier):
         return y
 
 
+PA_MODELS = {"rapp": RappPA, "saleh": SalehPA, "soft-limiter": SoftLimiter, "memory-polynomial": MemoryPolynomialPA}
+PA_NAMES = ("none", *PA_MODELS)  # what a link, a sweep or a GNU Radio block may name
+
+
 def make_pa(name: str, ibo_db: float = 6.0, **kwargs) -> nn.Module:
-    """``none``, ``rapp``, ``saleh``, ``soft-limiter`` or ``memory-polynomial``."""
+    """One of :data:`PA_NAMES`: ``none`` (linear), ``rapp``, ``saleh``, ``soft-limiter`` or ``memory-polynomial``."""
     if name == "none":
         return nn.Identity()
-    models = {"rapp": RappPA, "saleh": SalehPA, "soft-limiter": SoftLimiter, "memory-polynomial": MemoryPolynomialPA}
-    if name not in models:
-        raise ValueError(f"unknown PA model {name!r}; choose none, {', '.join(models)}")
-    return models[name](ibo_db, **kwargs)
+    if name not in PA_MODELS:
+        raise ValueError(f"unknown PA model {name!r}; choose one of {', '.join(PA_NAMES)}")
+    return PA_MODELS[name](ibo_db, **kwargs)

@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import torch
 
+from .extras import require
 from .ofdm import OFDMConfig
 
 MODELS = {f"tdl-{m}": ("tdl", m.upper()) for m in "abcde"} | {f"cdl-{m}": ("cdl", m.upper()) for m in "abcde"}
+CHANNEL_NAMES = tuple(MODELS)  # the 3GPP TR 38.901 models a link may name
 
 
 def _import_sionna():
-    try:
-        from sionna.phy.channel import cir_to_time_channel, time_lag_discrete_time_channel
-        from sionna.phy.channel.tr38901 import CDL, TDL, AntennaArray
-    except ImportError as exc:
-        raise ImportError("3GPP TDL/CDL channels need Sionna: pip install 'semcom-sdr[sionna]' "
-                          f"(sionna-no-rt 2.x, numpy >= 2.2); import failed: {exc}") from exc
-    return TDL, CDL, AntennaArray, cir_to_time_channel, time_lag_discrete_time_channel
+    channel = require("sionna.phy.channel", "sionna", "3GPP TDL/CDL channels (sionna-no-rt 2.x, numpy >= 2.2)")
+    tr38901 = require("sionna.phy.channel.tr38901", "sionna", "3GPP TDL/CDL channels")
+    return (tr38901.TDL, tr38901.CDL, tr38901.AntennaArray, channel.cir_to_time_channel,
+            channel.time_lag_discrete_time_channel)
 
 
 class SionnaTimeChannel:

@@ -25,14 +25,12 @@ class Capabilities:
 
     :param num_tx: transmit channels. :param num_rx: receive channels.
     :param sample_rate_range_sps: (min, max) sample rate in S/s.
-    :param full_duplex: can transmit and receive at once.
     :param cyclic_tx: can repeat a TX buffer in hardware.
     """
 
     num_tx: int
     num_rx: int
     sample_rate_range_sps: tuple[float, float]
-    full_duplex: bool = True
     cyclic_tx: bool = True
 
 

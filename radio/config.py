@@ -7,15 +7,17 @@ there is no default that could reach the network.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
+from dataclasses import asdict, dataclass, field
+from typing import ClassVar
+
+from phy.configio import MappingConfig
 
 DRIVERS = ("sim", "pluto", "usrp", "file", "zmq")
 GAIN_MODES = ("manual", "slow_attack", "fast_attack", "hybrid")
 
 
 @dataclass(frozen=True)
-class RadioConfig:
+class RadioConfig(MappingConfig):
     """Settings common to every backend; ``options`` holds the backend's own.
 
     :param driver: ``sim``, ``pluto``, ``usrp``, ``file`` or ``zmq``.
@@ -23,7 +25,9 @@ class RadioConfig:
     :param sample_rate_sps: baseband sample rate in samples per second.
     :param rf_bandwidth_hz: analogue filter bandwidth in Hz (None: the sample rate).
     :param tx_gain_db: transmit gain in dB (Pluto: attenuation as a negative gain, -89.75..0).
-    :param rx_gain_db: receive gain in dB, used when ``gain_mode`` is ``manual``.
+    :param rx_gain_db: receive gain in dB, used when ``gain_mode`` is ``manual``; unset, the driver's
+        default (:data:`DEFAULT_RX_GAIN_DB`: unity for ``sim``, ``file`` and ``zmq``, whose samples
+        are already at full scale; mid-range for the Pluto's and a USRP's front ends).
     :param gain_mode: ``manual`` or an AGC mode (``slow_attack``, ``fast_attack``, ``hybrid``).
     :param rx_buffer_size: samples returned by one hardware read.
     :param tx_channels: transmit channel indices.
@@ -33,12 +37,14 @@ class RadioConfig:
     :param options: backend-specific settings (see each backend's docstring).
     """
 
+    yaml_section: ClassVar[str] = "radio"
+
     driver: str = "sim"
     center_frequency_hz: float = 2.0e9
     sample_rate_sps: float = 1.92e6
     rf_bandwidth_hz: float | None = None
     tx_gain_db: float = -10.0
-    rx_gain_db: float = 30.0
+    rx_gain_db: float | None = None
     gain_mode: str = "manual"
     rx_buffer_size: int = 2 ** 15
     tx_channels: tuple = (0,)
@@ -48,6 +54,8 @@ class RadioConfig:
     options: dict = field(default_factory=dict)
 
     def __post_init__(self):
+        if self.rx_gain_db is None and self.driver in DEFAULT_RX_GAIN_DB:
+            object.__setattr__(self, "rx_gain_db", DEFAULT_RX_GAIN_DB[self.driver])
         # YAML 1.1 reads 2.4e9 (no exponent sign) as a string: accept numbers written either way
         for name in ("center_frequency_hz", "sample_rate_sps", "rf_bandwidth_hz", "tx_gain_db", "rx_gain_db",
                      "timeout_s", "rx_buffer_size"):
@@ -86,31 +94,9 @@ class RadioConfig:
         d["tx_channels"], d["rx_channels"] = list(self.tx_channels), list(self.rx_channels)
         return d
 
-    @classmethod
-    def from_dict(cls, data: dict, source: str = "config") -> "RadioConfig":
-        if not isinstance(data, dict):
-            raise ValueError(f"{source}: expected a mapping of radio settings, got {type(data).__name__}")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"{source}: unknown radio setting(s) {unknown}; known: {sorted(known)}")
-        try:
-            return cls(**data)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{source}: {exc}") from exc
 
-    @classmethod
-    def from_yaml(cls, path: str | Path) -> "RadioConfig":
-        import yaml
 
-        path = Path(path)
-        if not path.is_file():
-            raise ValueError(f"radio config not found: {path}")
-        try:
-            data = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as exc:
-            raise ValueError(f"{path}: not valid YAML: {exc}") from exc
-        return cls.from_dict((data or {}).get("radio", data), source=str(path))
+DEFAULT_RX_GAIN_DB = {"sim": 0.0, "file": 0.0, "zmq": 0.0, "pluto": 30.0, "usrp": 30.0}
 
 
 def _check(ok: bool, name: str, value, why: str) -> None:

@@ -134,7 +134,7 @@ class SigMFRecorder(Radio):
 class FileRadio(Radio):
     """Plays a SigMF recording back through the :class:`Radio` interface."""
 
-    capabilities = Capabilities(num_tx=8, num_rx=8, sample_rate_range_sps=(1.0, 1e10), full_duplex=True)
+    capabilities = Capabilities(num_tx=8, num_rx=8, sample_rate_range_sps=(1.0, 1e10))
 
     def _configure(self, cfg: RadioConfig) -> None:
         path = cfg.options.get("path")

@@ -37,7 +37,7 @@ class PlutoRadio(Radio):
     :param driver_factory: ``uri -> device``; defaults to ``adi.Pluto``. Tests pass a fake here.
     """
 
-    capabilities = Capabilities(num_tx=2, num_rx=2, sample_rate_range_sps=(521e3, 61.44e6), full_duplex=True)
+    capabilities = Capabilities(num_tx=2, num_rx=2, sample_rate_range_sps=(521e3, 61.44e6))
 
     def __init__(self, cfg: RadioConfig | None = None, driver_factory=None):
         self._factory = driver_factory or _default_factory
@@ -69,6 +69,7 @@ class PlutoRadio(Radio):
                 raise RadioError(f"PlutoSDR not found at {cfg.uri}: {exc}") from exc
         try:
             d = self.dev
+            d.ctx.set_timeout(int(round(cfg.timeout_s * 1000)))  # libiio: every buffer refill/push, in ms
             d.sample_rate = int(cfg.sample_rate_sps)
             d.rx_lo = int(cfg.center_frequency_hz)
             d.tx_lo = int(cfg.center_frequency_hz)

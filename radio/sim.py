@@ -44,7 +44,7 @@ DEFAULTS = {"snr_db": 20.0, "channel": "awgn", "delay_spread_s": 300e-9, "cfo_pp
 class SimRadio(Radio):
     """A simulated radio; see the module docstring for its options."""
 
-    capabilities = Capabilities(num_tx=8, num_rx=8, sample_rate_range_sps=(1e3, 1e9), full_duplex=True)
+    capabilities = Capabilities(num_tx=8, num_rx=8, sample_rate_range_sps=(1e3, 1e9))
 
     def _configure(self, cfg: RadioConfig) -> None:
         unknown = sorted(set(cfg.options) - set(DEFAULTS))

@@ -41,7 +41,7 @@ class USRPRadio(Radio):
     :param uhd_module: the ``uhd`` package; tests pass a fake module here.
     """
 
-    capabilities = Capabilities(num_tx=4, num_rx=4, sample_rate_range_sps=(1e3, 250e6), full_duplex=True)
+    capabilities = Capabilities(num_tx=4, num_rx=4, sample_rate_range_sps=(1e3, 250e6))
 
     def __init__(self, cfg: RadioConfig | None = None, uhd_module=None):
         self.uhd = uhd_module

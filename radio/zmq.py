@@ -41,7 +41,7 @@ def _import_zmq():
 class ZMQRadio(Radio):
     """One TX and one RX stream to a GNU Radio flowgraph (single channel)."""
 
-    capabilities = Capabilities(num_tx=1, num_rx=1, sample_rate_range_sps=(1.0, 1e9), full_duplex=True)
+    capabilities = Capabilities(num_tx=1, num_rx=1, sample_rate_range_sps=(1.0, 1e9))
 
     def __init__(self, cfg: RadioConfig | None = None):
         self._ctx = None

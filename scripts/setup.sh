@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Create (or update) a virtual environment with semcom-sdr installed in it.
-#   bash scripts/setup.sh               # runtime only, in .venv
-#   bash scripts/setup.sh dev,sionna    # with extras (see pyproject.toml)
+#   bash scripts/setup.sh               # what the README's examples use: Sionna, SigMF, pillow-heif, pyzmq
+#   bash scripts/setup.sh ""            # the core only (e.g. beside Debian's GNU Radio, numpy < 2)
+#   bash scripts/setup.sh dev,sionna    # with these extras (see pyproject.toml)
 # VENV=path and PYTHON=python3.x override the defaults; pip's own variables
 # (PIP_CONSTRAINT, ...) pass through.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
-extras=${1:+[$1]}
+requested=${1-sionna,sigmf,baseline,zmq}
+extras=${requested:+[$requested]}
 
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 pip_install() { "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$@"; }

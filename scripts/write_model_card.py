@@ -130,7 +130,7 @@ def main(argv=None) -> int:
 def _train_channel(tc: dict, meta: dict) -> str:
     if not tc.get("link"):
         return meta.get("train_channel", "awgn").upper()
-    from semcom.training import TrainConfig, describe_channel
+    from semcom.train_config import TrainConfig, describe_channel
 
     return "the MIMO-OFDM link (" + describe_channel(TrainConfig(**tc)) + ")"
 

@@ -6,7 +6,11 @@ A checkpoint is a ``torch.save`` dict loaded with ``weights_only=True``:
    "state_dict": {...}, "meta": {...}, "train_state": {...} (optional)}``
 
 Writes are atomic (temporary file in the same folder, fsync, rename), so a
-process killed at any moment leaves the previous checkpoint intact.
+process killed at any moment leaves the previous checkpoint intact. Every
+checkpoint also carries ``content_sha256``, a digest of its weights and training
+state, checked on reading: a file damaged in storage or transfer is refused
+instead of decoding garbage (checkpoints written before the digest existed load
+without the check).
 """
 
 from __future__ import annotations
@@ -48,13 +52,43 @@ def atomic_torch_save(obj, path: str | os.PathLike) -> None:
         raise
 
 
+def content_digest(obj) -> str:
+    """SHA-256 of a checkpoint's content (every tensor's dtype, shape and bytes, and every
+    other value), walking dicts in key order and lists in order; ``content_sha256`` itself is left out."""
+    h = hashlib.sha256()
+
+    def walk(value) -> None:
+        if isinstance(value, torch.Tensor):
+            t = value.detach().cpu().contiguous().reshape(-1)
+            h.update(f"T{t.dtype}{tuple(value.shape)}".encode())
+            h.update(t.view(torch.uint8).numpy().tobytes())
+        elif isinstance(value, dict):
+            h.update(b"{")
+            for key in sorted(value, key=str):
+                if key != "content_sha256":
+                    h.update(repr(key).encode())
+                    walk(value[key])
+            h.update(b"}")
+        elif isinstance(value, (list, tuple)):
+            h.update(b"[")
+            for item in value:
+                walk(item)
+            h.update(b"]")
+        else:
+            h.update(repr(value).encode())
+
+    walk(obj)
+    return h.hexdigest()
+
+
 def save_checkpoint(path, model: JSCCModel, state_dict=None, meta=None, train_state=None) -> None:
-    """Save ``model``'s architecture, config and ``state_dict`` (its own by default)."""
+    """Save ``model``'s architecture, config and ``state_dict`` (its own by default), with its content digest."""
     obj = {"format": FORMAT, "version": VERSION, "arch": model.arch, "config": model.config(),
            "state_dict": state_dict if state_dict is not None else model.state_dict(),
            "meta": dict(meta or {})}
     if train_state is not None:
         obj["train_state"] = train_state
+    obj["content_sha256"] = content_digest(obj)
     atomic_torch_save(obj, path)
 
 
@@ -74,6 +108,9 @@ def read_checkpoint(path) -> dict:
         raise CheckpointError(f"{path} has checkpoint version {obj.get('version')}, this code reads {VERSION}")
     if obj.get("arch") not in ARCHITECTURES:
         raise CheckpointError(f"{path} names unknown architecture {obj.get('arch')!r}")
+    if "content_sha256" in obj and content_digest(obj) != obj["content_sha256"]:
+        raise CheckpointError(f"{path} is damaged: its content does not match the SHA-256 recorded when it "
+                              "was written")
     return obj
 
 
@@ -115,6 +152,24 @@ def weights_sha256(model: torch.nn.Module) -> str:
         h.update(f"{name}:{t.dtype}:{tuple(t.shape)};".encode())
         h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
     return h.hexdigest()
+
+
+def compact_training_state(path, out) -> dict:
+    """Write a smaller resumable copy of a training checkpoint: the optimizer's moment estimates in
+    bfloat16 (AdamW's ``load_state_dict`` casts them back to the parameters' float32 on resume).
+    Weights (raw and EMA) stay float32. Returns ``{"before": bytes, "after": bytes}``."""
+    obj = read_checkpoint(path)
+    state = obj.get("train_state")
+    if state is None:
+        raise CheckpointError(f"{path} has no training state to compact")
+    for moments in state["optimizer"]["state"].values():
+        for key in ("exp_avg", "exp_avg_sq"):
+            if key in moments and moments[key].is_floating_point():
+                moments[key] = moments[key].to(torch.bfloat16)
+    obj.pop("content_sha256", None)
+    obj["content_sha256"] = content_digest(obj)
+    atomic_torch_save(obj, out)
+    return {"before": Path(path).stat().st_size, "after": Path(out).stat().st_size}
 
 
 def sha256_file(path) -> str:

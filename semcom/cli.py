@@ -13,39 +13,12 @@ import json
 
 import numpy as np
 import os
-import shlex
 import sys
 import warnings
 
-USER_ERRORS = (ValueError, TypeError, OSError, KeyError, RuntimeError)
-
-
-def _snr_list(text: str) -> list[float]:
-    try:
-        values = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"SNR list must be numbers separated by commas, got {text!r}")
-    if not values:
-        raise argparse.ArgumentTypeError("SNR list is empty")
-    return values
-
-
-def _str_list(text: str) -> list[str]:
-    values = [v.strip() for v in text.split(",") if v.strip()]
-    if not values:
-        raise argparse.ArgumentTypeError("empty list")
-    return values
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
-    return value
-
+from .commands import _command, _HelpFormatter, _positive_int, _snr_list, _snr_value, _str_list, user_errors
+from .commands import train as train_command
+from .gnuradio import cli as gnuradio_cli
 
 def set_threads(threads: int | None) -> None:
     """Set torch's intra-op threads from ``--threads`` or ``SEMCOM_THREADS``."""
@@ -56,39 +29,6 @@ def set_threads(threads: int | None) -> None:
         torch.set_num_threads(threads)
 
 
-def cmd_train(args) -> int:
-    from .training import TrainConfig, train
-
-    model_cfg = {"ratio": args.ratio}
-    for item in args.model_arg or []:
-        key, _, value = item.partition("=")
-        if not _ or not key:
-            raise ValueError(f"--model-arg must look like key=value, got {item!r}")
-        model_cfg[key] = json.loads(value) if value[:1] in "[{0123456789-" or value in ("true", "false") else value
-    link = None
-    if args.link == "ofdm":
-        link = {"mimo": args.mimo, "pa": args.pa, "ibo_db": args.ibo, "estimator": args.estimator,
-                "equalizer": args.equalizer, "domain": args.domain, "clip_ratio_db": args.clip,
-                "precoding": args.precoding}
-    elif args.link != "flat":
-        raise ValueError(f"--link must be 'flat' or 'ofdm', got {args.link!r}")
-    elif args.clip is not None:
-        raise ValueError("--clip needs --link ofdm (clipping and filtering acts on the OFDM waveform)")
-    cfg = TrainConfig(arch=args.arch, link=link, papr_weight=args.papr_weight, papr_target_db=args.papr_target,
-                      prior_weight=args.prior_weight, prior=args.prior, prior_nu=args.prior_nu,
-                      init_from=args.init_from, model=model_cfg, data=args.data, out=args.out, epochs=args.epochs,
-                      batch_size=args.batch_size, lr=args.lr, beta2=args.beta2, channel=args.channel, limit=args.limit,
-                      val_limit=args.val_limit, val_holdout=args.val_holdout, crop=args.crop,
-                      warmup_steps=args.warmup_steps, max_steps=args.max_steps, seed=args.seed,
-                      save_every_s=args.save_every, clip_grad_norm=args.clip_grad or None,
-                      precision=args.precision)
-    command = "semcom " + shlex.join(args.argv)
-    result = train(cfg, resume=args.resume, progress=not args.quiet, command=command)
-    if result:
-        print(json.dumps(result))
-    return 0
-
-
 def cmd_eval(args) -> int:
     from .evaluation import evaluate, format_table
     from .zoo import load_model
@@ -96,7 +36,7 @@ def cmd_eval(args) -> int:
     model = load_model(args.model)
     model.warn_if_outside_snr_range(args.snr)
     rows = evaluate(model, args.data, snrs_db=args.snr, channel=args.channel, limit=args.limit,
-                    batch_size=args.batch_size, progress=not args.quiet and not args.json)
+                    batch_size=args.batch_size, progress=not args.quiet and (not args.json or sys.stderr.isatty()))
     print(json.dumps(rows) if args.json else format_table(rows))
     return 0
 
@@ -147,6 +87,9 @@ def cmd_ota(args) -> int:
     elif args.radio != cfg.driver:
         raise ValueError(f"--radio {args.radio} but {args.config} configures driver {cfg.driver!r}")
     model = load_model(args.model)
+    lo, hi = model.snr_range_db
+    if not lo <= args.tx_snr <= hi:
+        raise ValueError(f"--tx-snr {args.tx_snr:g} dB is outside {args.model}'s trained range {lo:g}..{hi:g} dB")
     images = load_images(args.image if args.image else sample_images_dir())
     image = images.images[0]
     ofdm = ofdm_for_radio(cfg.num_tx, cfg.num_rx, cfg.sample_rate_sps)
@@ -280,7 +223,7 @@ def cmd_export(args) -> int:
 def cmd_zoo(args) -> int:
     from .zoo import describe
 
-    print(describe())
+    print(describe(as_json=args.json))
     return 0
 
 
@@ -289,71 +232,31 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="semcom", description="Semantic communication over a simulated or real radio.")
+    parser = argparse.ArgumentParser(prog="semcom", description="Semantic communication over a simulated or real radio.",
+                                     formatter_class=_HelpFormatter)
     parser.add_argument("--threads", type=_positive_int, default=None,
                         help="torch CPU threads (default: $SEMCOM_THREADS or torch's choice)")
     sub = parser.add_subparsers(dest="command", required=True)
+    for add in (train_command.add_parser, _add_eval, _add_sweep, _add_ota, _add_demo, _add_export, _add_zoo,
+                gnuradio_cli.add_parser):
+        add(sub)
+    return parser
 
-    p = sub.add_parser("train", help="train a deep-JSCC model (resumable; torchrun for DDP)")
-    p.add_argument("--arch", choices=("cnn", "vit"), default="cnn")
-    p.add_argument("--ratio", default="1/6", help="bandwidth ratio k/n, e.g. 1/6 or 1/12")
-    p.add_argument("--model-arg", action="append", metavar="KEY=VALUE",
-                   help="architecture argument, e.g. channels=96 (repeatable)")
-    p.add_argument("--data", default=None, help="cifar10.npz, cifar-10-batches-py/ or an image folder (default $SEMCOM_DATA)")
-    p.add_argument("--out", default="runs/cnn", help="run folder: checkpoint.pt, log.csv, log.png")
-    p.add_argument("--epochs", type=_positive_int, default=100)
-    p.add_argument("--batch-size", type=_positive_int, default=64)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--beta2", type=float, default=0.999,
-                   help="AdamW second-moment decay; 0.98-0.95 damps loss spikes (applies on --resume too)")
-    p.add_argument("--channel", default="awgn",
-                   help="flat link: awgn, rayleigh, rayleigh-est; OFDM link: awgn, rayleigh, multipath, tdl-a.., cdl-a..")
-    p.add_argument("--link", default="flat", help="flat (symbol-wise channel) or ofdm (the MIMO-OFDM PHY)")
-    p.add_argument("--mimo", default="1x1", help="OFDM link antennas, tx x rx, or tx x rx x streams (2x2x1: rank 1)")
-    p.add_argument("--precoding", default="identity", help="OFDM link precoding: identity or svd (transmitter CSI)")
-    p.add_argument("--pa", default="none", help="OFDM link PA model")
-    p.add_argument("--ibo", type=float, default=6.0, help="PA input back-off in dB")
-    p.add_argument("--estimator", default="ls", help="OFDM link channel estimator: ls, lmmse, perfect")
-    p.add_argument("--equalizer", default="lmmse", help="OFDM link equaliser: zf, lmmse")
-    p.add_argument("--domain", default="time", help="OFDM link channel: time (with PA) or freq (fast, no PA)")
-    p.add_argument("--clip", type=float, default=None,
-                   help="OFDM link clipping and filtering at this ratio to RMS (dB), trained through")
-    p.add_argument("--papr-weight", type=float, default=0.0, help="weight of the PAPR penalty")
-    p.add_argument("--papr-target", type=float, default=6.0, help="PAPR (dB) above which the penalty acts")
-    p.add_argument("--prior-weight", type=float, default=0.0, help="weight of the symbol-prior regulariser")
-    p.add_argument("--prior", default="gaussian", help="gaussian or student-t")
-    p.add_argument("--prior-nu", type=float, default=5.0, help="Student's-t degrees of freedom")
-    p.add_argument("--init-from", default=None, help="start from these weights (zoo name or checkpoint)")
-    p.add_argument("--limit", type=_positive_int, default=None, help="use only the first N training images")
-    p.add_argument("--val-limit", type=_positive_int, default=1000)
-    p.add_argument("--crop", type=_positive_int, default=32,
-                   help="image folders of mixed sizes: train on random CROP x CROP crops")
-    p.add_argument("--warmup-steps", type=int, default=500, help="linear learning-rate warm-up steps")
-    p.add_argument("--val-holdout", type=int, default=0,
-                   help="image folders: validate on the last N images (by name), train on the others")
-    p.add_argument("--max-steps", type=_positive_int, default=None, help="stop after this many optimizer steps")
-    p.add_argument("--save-every", type=float, default=300.0, help="seconds between mid-epoch checkpoints")
-    p.add_argument("--clip-grad", type=float, default=1.0, help="gradient-norm clipping (0 = off)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
-                   help="bf16: the model body trains under bfloat16 autocast (power normalisation, "
-                        "channel and loss stay float32); faster on CPUs with AVX512-BF16/AMX and on GPUs")
-    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if it exists")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("eval", help="PSNR/SSIM per SNR of a model on a data set")
+def _add_eval(sub) -> None:
+    p = _command(sub, "eval", "PSNR/SSIM per SNR of a model on a data set", 'Mean PSNR / SSIM / MS-SSIM of a model at each SNR over a flat channel, on a data set.', cmd_eval)
     p.add_argument("--model", required=True, help="zoo name (cnn, vit) or a checkpoint path")
     p.add_argument("--data", default=None, help="cifar10.npz (test split), cifar-10-batches-py/ or an image folder")
-    p.add_argument("--limit", type=_positive_int, default=None)
+    p.add_argument("--limit", type=_positive_int, default=None, help="use only the first N images")
     p.add_argument("--channel", default="awgn", help="awgn, rayleigh or rayleigh-est")
     p.add_argument("--snr", type=_snr_list, default=[0.0, 5.0, 10.0, 15.0, 20.0], help="comma-separated SNRs in dB")
-    p.add_argument("--batch-size", type=_positive_int, default=250)
+    p.add_argument("--batch-size", type=_positive_int, default=250, help="images per forward pass")
     p.add_argument("--json", action="store_true", help="print one JSON array to stdout")
-    p.add_argument("--quiet", action="store_true")
-    p.set_defaults(func=cmd_eval)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    p = sub.add_parser("sweep", help="PSNR/PAPR sweeps over SNR, channel, MIMO, PA and IBO (CSV + PNG)")
+
+def _add_sweep(sub) -> None:
+    p = _command(sub, "sweep", "PSNR/PAPR sweeps over SNR, channel, MIMO, PA and IBO (CSV + PNG)", 'PSNR, SSIM, PAPR and BER/BLER over SNR x channel x MIMO x PA x IBO, for models and digital\nbaselines on the same link. Appends to a CSV (resumable) and draws a PNG beside it.', cmd_sweep)
     p.add_argument("--model", type=_str_list, default=[], help="zoo names or checkpoints, comma-separated")
     p.add_argument("--baseline", type=_str_list, default=[],
                    help="digital baselines: jpeg-ldpc, webp-ldpc (all MCS + best), jpeg+ldpc1/2-16qam, "
@@ -366,21 +269,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tx x rx antennas, e.g. 1x1,2x2; tx x rx x streams for fewer streams (2x2x1: rank 1)")
     p.add_argument("--pa", type=_str_list, default=["none"], help="none, rapp, saleh, soft-limiter, memory-polynomial")
     p.add_argument("--ibo", type=_snr_list, default=[6.0], help="PA input back-off(s) in dB")
-    p.add_argument("--snr", type=_snr_list, default=[0.0, 5.0, 10.0, 15.0, 20.0])
+    p.add_argument("--snr", type=_snr_list, default=[0.0, 5.0, 10.0, 15.0, 20.0], help="comma-separated SNRs in dB")
     p.add_argument("--estimator", default="ls", help="ls, lmmse or perfect")
     p.add_argument("--equalizer", default="lmmse", help="zf or lmmse")
     p.add_argument("--precoding", default="identity", help="identity or svd")
     p.add_argument("--no-interleave", action="store_true", help="map symbols in order (no shuffling)")
     p.add_argument("--domain", default="time", help="time (OFDM, PA, FIR channel) or freq (per-RE, no PA)")
     p.add_argument("--clip", type=float, default=None, help="clipping and filtering at this ratio to RMS (dB)")
-    p.add_argument("--data", default=None)
-    p.add_argument("--limit", type=_positive_int, default=None)
+    p.add_argument("--data", default=None, help="cifar10.npz (test split), cifar-10-batches-py/ or an image folder")
+    p.add_argument("--limit", type=_positive_int, default=None, help="use only the first N images")
     p.add_argument("--out", default=None, help="CSV to append to (resumes from it); a PNG is drawn beside it")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--quiet", action="store_true")
-    p.set_defaults(func=cmd_sweep)
+    p.add_argument("--json", action="store_true", help="print one JSON array to stdout")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    p = sub.add_parser("ota", help="over-the-air demo: semantic and digital frames through a radio")
+
+def _add_ota(sub) -> None:
+    p = _command(sub, "ota", "over-the-air demo: semantic and digital frames through a radio", 'Over-the-air demo: send an image as semantic frames (and digital-baseline frames) through a\nradio (sim, file, pluto, usrp, zmq) configured by a YAML file, receive, synchronise and decode.', cmd_ota)
     p.add_argument("--radio", required=True, help="sim, file, pluto, usrp or zmq; must match the config")
     p.add_argument("--config", required=True, help="hw_configs/<radio>.yaml")
     p.add_argument("--model", default="cnn", help="zoo name or checkpoint")
@@ -388,30 +292,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", default=None, help="digital baseline, e.g. heic-ldpc (MCS from the SNR estimate)")
     p.add_argument("--frames", type=_positive_int, default=None, help="frames to send (default 1; with --loop: no end)")
     p.add_argument("--loop", action="store_true", help="keep sending until interrupted (or --frames)")
-    p.add_argument("--tx-snr", type=float, default=10.0, help="SNR (dB) the encoder is told")
+    p.add_argument("--tx-snr", type=_snr_value, default=10.0,
+                   help="SNR (dB) the encoder is told; must lie in the model's trained range")
     p.add_argument("--out", default=None, help="PNG of original / semantic / baseline")
     p.add_argument("--record", default=None, help="save every capture to this SigMF recording (.sigmf-meta)")
     p.add_argument("--play", default=None, help="replay a SigMF recording (with --radio file)")
     p.add_argument("--json", action="store_true", help="one JSON object per frame")
-    p.set_defaults(func=cmd_ota)
 
-    p = sub.add_parser("demo", help="shipped models over a simulated link on bundled images")
-    p.add_argument("--models", default="cnn,vit", type=lambda s: [m for m in s.split(",") if m])
-    p.add_argument("--snr", type=_snr_list, default=[0.0, 5.0, 10.0, 15.0, 20.0])
-    p.add_argument("--channel", default="awgn", help="awgn, rayleigh or rayleigh-est")
+
+def _add_demo(sub) -> None:
+    p = _command(sub, "demo", "shipped models over a simulated link on bundled images", 'The shipped models over simulated links on the bundled images: a PSNR table per link and a\nside-by-side PNG. Needs neither Sionna nor a GPU.', cmd_demo)
+    p.add_argument("--models", default="cnn,vit", type=_str_list,
+                   help="zoo models, comma-separated; over the OFDM link each one's -tdla-bf fine-tune is used "
+                        "where the zoo has it")
+    p.add_argument("--snr", type=_snr_list, default=[0.0, 5.0, 10.0, 15.0, 20.0], help="comma-separated SNRs in dB")
+    p.add_argument("--channel", default="awgn", help="the flat link's channel: awgn, rayleigh or rayleigh-est")
     p.add_argument("--data", default=None, help="images to send (default: the bundled samples)")
-    p.add_argument("--out", default="semcom_demo.png", help="side-by-side PNG to write")
-    p.set_defaults(func=cmd_demo)
+    p.add_argument("--out", default="runs/semcom_demo.png",
+                   help="side-by-side PNG to write (a folder: DEMO/semcom_demo.png inside it)")
 
-    p = sub.add_parser("export", help="weights-only copy of a training checkpoint (EMA, float16)")
+
+def _add_export(sub) -> None:
+    p = _command(sub, "export", "weights-only copy of a training checkpoint (EMA, float16)", 'Write a weights-only copy (EMA weights, float16) of a training checkpoint, optionally into the zoo.', cmd_export)
     p.add_argument("--checkpoint", required=True, help="a training run's checkpoint.pt")
     p.add_argument("--out", default="model.pt", help="file to write")
     p.add_argument("--zoo-name", default=None, help="write into the package zoo under this name instead")
-    p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("zoo", help="list the shipped models")
-    p.set_defaults(func=cmd_zoo)
-    return parser
+
+def _add_zoo(sub) -> None:
+    p = _command(sub, "zoo", "list the shipped models",
+                 "List the shipped models: architecture, ratio, the link and data they were trained on, "
+                 "SHA-256 and model card.", cmd_zoo)
+    p.add_argument("--json", action="store_true", help="print one JSON array to stdout")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -427,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("semcom: interrupted", file=sys.stderr)
         return 130
-    except USER_ERRORS as exc:
+    except user_errors() as exc:
         if os.environ.get("SEMCOM_DEBUG"):
             raise
         print(f"semcom: error: {exc}", file=sys.stderr)

@@ -17,23 +17,31 @@ N0 per RE through the orthonormal DFT.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 
 import torch
 from torch import nn
 
 from phy.channels import ChannelOutput, complex_normal, noise_variance
+from phy.configio import MappingConfig
 from phy.multipath import apply_fir, exponential_pdp_taps, flat_taps, frequency_response
-from phy.ofdm import (OFDMConfig, OFDMDemodulator, OFDMModulator, ResourceGrid, ResourceGridDemapper,
-                      ResourceGridMapper, preset)
+from phy.ofdm import (
+    OFDMConfig,
+    OFDMDemodulator,
+    OFDMModulator,
+    ResourceGrid,
+    ResourceGridDemapper,
+    ResourceGridMapper,
+    preset,
+)
 from phy.ofdm.equalization import Equalizer
 from phy.ofdm.estimation import LMMSEChannelEstimator, LSChannelEstimator, pilot_noise_variance
-from phy.pa import make_pa
+from phy.pa import PA_NAMES, make_pa
 from phy.papr import clip_and_filter
+from phy.sionna_channel import CHANNEL_NAMES as SIONNA_CHANNELS
 
-SIONNA_CHANNELS = tuple(f"tdl-{m}" for m in "abcde") + tuple(f"cdl-{m}" for m in "abcde")
 TORCH_CHANNELS = ("awgn", "rayleigh", "multipath")
-PA_MODELS = ("none", "rapp", "saleh", "soft-limiter", "memory-polynomial")
+LINK_CHANNELS = TORCH_CHANNELS + SIONNA_CHANNELS  # Sionna's only imported when one is used
 
 
 def parse_mimo(text: str) -> tuple[int, int, int]:
@@ -101,7 +109,7 @@ class LinkConfig:
     domain: str = "time"
 
     def __post_init__(self):
-        choices = {"channel": TORCH_CHANNELS + SIONNA_CHANNELS, "pa": PA_MODELS,
+        choices = {"channel": LINK_CHANNELS, "pa": PA_NAMES,
                    "precoding": ("identity", "svd"), "estimator": ("ls", "lmmse", "perfect"),
                    "equalizer": ("zf", "lmmse"), "domain": ("time", "freq")}
         for name, allowed in choices.items():
@@ -115,6 +123,34 @@ class LinkConfig:
             raise ValueError("LinkConfig.domain='freq' cannot model a PA (a time-domain nonlinearity): use 'time'")
         if self.precoding == "svd" and self.channel.startswith(("tdl", "cdl")) and self.max_speed_mps > 0:
             raise ValueError("LinkConfig.precoding='svd' needs a static channel (max_speed_mps=0)")
+
+
+_DEFAULT = {f.name: f.default for f in fields(LinkConfig) if f.name != "ofdm"}
+
+
+@dataclass(frozen=True)
+class LinkOptions(MappingConfig):
+    """The MIMO-OFDM link as a user names it (CLI, YAML, a training run's record): the antennas
+    as text (see :func:`parse_mimo`) and :class:`LinkConfig`'s choices; validated by building one.
+    The channel is named separately (a sweep runs one set of options over several channels)."""
+
+    mimo: str = "1x1"
+    precoding: str = _DEFAULT["precoding"]
+    pa: str = _DEFAULT["pa"]
+    ibo_db: float = _DEFAULT["ibo_db"]
+    estimator: str = _DEFAULT["estimator"]
+    equalizer: str = _DEFAULT["equalizer"]
+    domain: str = _DEFAULT["domain"]
+    clip_ratio_db: float | None = _DEFAULT["clip_ratio_db"]
+    interleave: bool = _DEFAULT["interleave"]
+
+    def __post_init__(self):
+        self.link_config("awgn")
+
+    def link_config(self, channel: str, **overrides) -> LinkConfig:
+        """The full :class:`LinkConfig` for ``channel`` (seed numerology with these antennas)."""
+        options = {k: v for k, v in asdict(self).items() if k != "mimo"}
+        return LinkConfig(ofdm=ofdm_for(self.mimo), channel=channel, **{**options, **overrides})
 
 
 class OFDMLink(nn.Module):
@@ -134,19 +170,23 @@ class OFDMLink(nn.Module):
         self.demodulator = OFDMDemodulator(o.fft_size, o.cp_length)
         self.pa = make_pa(cfg.pa, cfg.ibo_db, **({"smoothness": cfg.pa_smoothness} if cfg.pa == "rapp" else {}))
         self.equalizer = Equalizer(cfg.equalizer)
-        self._grids: dict[int, nn.ModuleDict] = {}
+        self.grids = nn.ModuleDict()  # per frame size (symbol count): registered, so .to(device) moves them
+        self.register_buffer("_anchor", torch.empty(0), persistent=False)  # where new blocks are built
         self._sionna = None
 
     # -- per-frame-size blocks, built once per symbol count -------------------------
     def blocks(self, num_symbols: int) -> nn.ModuleDict:
-        if num_symbols not in self._grids:
+        """Resource grid, mapper, demapper and estimator for frames of ``num_symbols`` symbols,
+        built on the link's device the first time that size is seen."""
+        key = str(int(num_symbols))
+        if key not in self.grids:
             grid = ResourceGrid(self.cfg.ofdm, num_symbols, interleave=self.cfg.interleave)
             est = {"ls": LSChannelEstimator, "perfect": LSChannelEstimator}.get(self.cfg.estimator)
             estimator = est(grid) if est else LMMSEChannelEstimator(grid, self.cfg.delay_spread_s)
-            self._grids[num_symbols] = nn.ModuleDict({"grid": grid, "mapper": ResourceGridMapper(grid),
-                                                      "demapper": ResourceGridDemapper(grid),
-                                                      "estimator": estimator})
-        return self._grids[num_symbols]
+            self.grids[key] = nn.ModuleDict({"grid": grid, "mapper": ResourceGridMapper(grid),
+                                             "demapper": ResourceGridDemapper(grid),
+                                             "estimator": estimator}).to(self._anchor.device)
+        return self.grids[key]
 
     def channel_taps(self, batch: int, num_samples: int, generator=None) -> tuple[torch.Tensor, int]:
         """(taps [B, rx, tx, L] or [B, rx, tx, n + L - 1, L], delay offset l_min <= 0)."""

@@ -12,7 +12,6 @@ the process group uses NCCL on CUDA and gloo on CPU.
 from __future__ import annotations
 
 import copy
-import csv
 import math
 import os
 import sys
@@ -25,83 +24,21 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from phy.channels import CHANNELS, make_channel
+from phy.channels import make_channel
 
 from .checkpoint import (CheckpointError, check_compatible, load_state, read_checkpoint, save_checkpoint,
                          sha256_file)
 from .data import ImageSet, iter_batches, load_images, random_crops, to_tensor
 from .metrics import psnr
 from .models.base import JSCCModel
-from .models.registry import build_model
+from .link import OFDMLink
+from .models.registry import ARCHITECTURES
+from .train_config import PRECISIONS, TrainConfig, describe_channel
+from .train_log import hardware_summary, plot_log, write_log
 
 CHECKPOINT = "checkpoint.pt"
 LOG = "log.csv"
 VAL_SNRS_DB = (0.0, 10.0, 20.0)
-PRECISIONS = {"fp32": None, "bf16": torch.bfloat16}
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything a training run needs; validated on construction."""
-
-    arch: str = "cnn"
-    model: dict = field(default_factory=dict)
-    data: str | None = None
-    out: str = "runs/cnn"
-    epochs: int = 100
-    batch_size: int = 64
-    lr: float = 1e-3
-    min_lr: float = 1e-5
-    weight_decay: float = 1e-4
-    beta2: float = 0.999
-    warmup_steps: int = 500
-    channel: str = "awgn"
-    ema_decay: float = 0.999
-    clip_grad_norm: float | None = 1.0
-    link: dict | None = None
-    papr_weight: float = 0.0
-    papr_target_db: float = 6.0
-    prior_weight: float = 0.0
-    prior: str = "gaussian"
-    prior_nu: float = 5.0
-    init_from: str | None = None
-    save_every_s: float = 300.0
-    limit: int | None = None
-    val_limit: int = 1000
-    val_holdout: int = 0
-    crop: int = 32
-    max_steps: int | None = None
-    seed: int = 0
-    precision: str = "fp32"
-
-    def __post_init__(self):
-        positive = {"epochs": self.epochs, "batch_size": self.batch_size, "val_limit": self.val_limit,
-                    "crop": self.crop}
-        for name, value in positive.items():
-            if int(value) < 1:
-                raise ValueError(f"{name} must be >= 1, got {value}")
-        if not 0 < self.lr < 1 or not 0 <= self.min_lr <= self.lr:
-            raise ValueError(f"need 0 < lr < 1 and 0 <= min_lr <= lr, got lr={self.lr}, min_lr={self.min_lr}")
-        if not 0 < self.beta2 < 1:
-            raise ValueError(f"beta2 must be in (0, 1), got {self.beta2}")
-        if not 0 <= self.ema_decay < 1:
-            raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
-        if self.link is None and self.channel not in CHANNELS:
-            raise ValueError(f"channel must be one of {CHANNELS} (or use an OFDM link), got {self.channel!r}")
-        if self.papr_weight < 0 or self.prior_weight < 0:
-            raise ValueError("papr_weight and prior_weight must be >= 0")
-        if self.clip_grad_norm is not None and self.clip_grad_norm <= 0:
-            raise ValueError(f"clip_grad_norm must be > 0 or None, got {self.clip_grad_norm}")
-        if self.warmup_steps < 0 or self.save_every_s <= 0:
-            raise ValueError("warmup_steps must be >= 0 and save_every_s > 0")
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {sorted(PRECISIONS)}, got {self.precision!r}")
-        if self.val_holdout < 0:
-            raise ValueError(f"val_holdout must be >= 0, got {self.val_holdout}")
-        for name in ("limit", "max_steps"):
-            value = getattr(self, name)
-            if value is not None and value < 1:
-                raise ValueError(f"{name} must be >= 1, got {value}")
 
 
 def training_sets(cfg: TrainConfig) -> tuple[ImageSet, ImageSet]:
@@ -122,11 +59,7 @@ def build_channel(cfg: TrainConfig) -> nn.Module:
     """The flat training channel, or the MIMO-OFDM link described by ``cfg.link``."""
     if cfg.link is None:
         return make_channel(cfg.channel)
-    from .link import LinkConfig, OFDMLink, ofdm_for
-
-    kwargs = dict(cfg.link)
-    mimo = kwargs.pop("mimo", "1x1")
-    return OFDMLink(LinkConfig(ofdm=ofdm_for(mimo), channel=cfg.channel, **kwargs))
+    return OFDMLink(cfg.link.link_config(cfg.channel))
 
 
 class FullPrecision(nn.Module):
@@ -165,21 +98,6 @@ def train_step(cfg: TrainConfig, net: nn.Module, channel: nn.Module, optimizer: 
         nn.utils.clip_grad_norm_(net.parameters(), cfg.clip_grad_norm)
     optimizer.step()
     return loss.item()
-
-
-def describe_channel(cfg: TrainConfig) -> str:
-    """The training (and validation) channel in words, e.g. ``2x2 OFDM tdl-a, rapp PA at 3 dB IBO``."""
-    if cfg.link is None:
-        return cfg.channel
-    link = cfg.link
-    text = f"{link.get('mimo', '1x1')} OFDM {cfg.channel}"
-    if link.get("precoding", "identity") != "identity":
-        text += f", {link['precoding']} precoding"
-    if link.get("pa", "none") != "none":
-        text += f", {link['pa']} PA at {link.get('ibo_db', 6.0):g} dB IBO"
-    if link.get("clip_ratio_db") is not None:
-        text += f", clip {link['clip_ratio_db']:g} dB"
-    return text
 
 
 def regularisers(cfg: TrainConfig, out: dict) -> torch.Tensor | float:
@@ -280,52 +198,98 @@ def validate(model: JSCCModel, images: ImageSet, device, snrs=VAL_SNRS_DB, batch
         values = []
         for _, chunk in iter_batches(images, batch_size):
             x = to_tensor(chunk, device)
-            s = model.encode(x, snr).cpu()
-            out = channel(s, torch.full((x.shape[0],), snr), generator=gen)
+            s = model.encode(x, snr)
+            out = channel(s, torch.full((x.shape[0],), snr, device=device), generator=gen)
             x_hat = model.decode(out.decoder_symbols.to(device), out.snr_eff_db.to(device), x.shape[2:])
-            values.append(psnr(x_hat, x).cpu())
+            values.append(psnr(x_hat, x).cpu())  # [B] per-image PSNR, gathered on the CPU
         result[snr] = float(torch.cat(values).mean())
     torch.random.set_rng_state(state)
     return result
 
 
-def write_log(path: Path, rows: list[dict]) -> None:
-    """Write the per-epoch history as CSV, atomically (it is derived from the checkpoint)."""
-    if not rows:
-        return
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(tmp, path)
+@dataclass
+class RunState:
+    """What a training run carries from step to step and across a resume."""
+
+    model: JSCCModel
+    ema: "EMA"
+    optimizer: torch.optim.Optimizer
+    epoch: int = 0
+    batch: int = 0
+    step: int = 0
+    elapsed_s: float = 0.0
+    history: list = field(default_factory=list)
+    init_sha256: str | None = None  # of the weights --init-from started from, for the model card
+
+    def restore(self, path: Path, cfg: TrainConfig) -> None:
+        """Continue the run saved at ``path`` (this run's ``beta2`` wins, e.g. to calm loss spikes)."""
+        obj = read_checkpoint(path)
+        check_compatible(obj, cfg.arch, self.model.config(), str(path))
+        state = obj.get("train_state")
+        if state is None:
+            raise CheckpointError(f"{path} has no training state to resume from")
+        load_state(self.ema.model, obj["state_dict"], str(path))
+        load_state(self.model, state["model"], str(path))
+        self.optimizer.load_state_dict(state["optimizer"])
+        for group in self.optimizer.param_groups:
+            group["betas"] = (group["betas"][0], cfg.beta2)
+        self.epoch, self.batch, self.step = state["epoch"], state["batch"], state["step"]
+        self.elapsed_s = state["elapsed_s"]
+        self.history = list(state.get("history", []))
+        self.init_sha256 = state.get("init_from_sha256")
+
+    def start_from(self, name: str, cfg: TrainConfig) -> None:
+        """Start from the weights of a zoo model or checkpoint (``--init-from``)."""
+        from .zoo import load_model, resolve
+
+        start = load_model(name)
+        self.init_sha256 = sha256_file(resolve(name))
+        check_compatible({"arch": start.arch, "config": start.config()}, cfg.arch, self.model.config(), name)
+        self.model.load_state_dict(start.state_dict())
+        self.ema.model.load_state_dict(start.state_dict())
+
+    def save(self, path: Path, cfg: TrainConfig, env: "Dist", steps_per_epoch: int, elapsed_s: float,
+             command: str | None, hardware: str) -> None:
+        """Checkpoint: the EMA weights as the model, everything else as the training state."""
+        state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(), "epoch": self.epoch,
+                 "batch": self.batch, "step": self.step, "elapsed_s": elapsed_s, "train_config": asdict(cfg),
+                 "world_size": env.world, "command": command, "hardware": hardware, "history": self.history,
+                 "init_from_sha256": self.init_sha256}
+        meta = {"epochs_done": self.epoch + self.batch / steps_per_epoch,
+                "images_seen": self.step * cfg.batch_size * env.world, "train_channel": cfg.channel,
+                "snr_range_db": list(self.model.snr_range_db)}
+        save_checkpoint(path, self.model, state_dict=self.ema.model.state_dict(), meta=meta, train_state=state)
 
 
-def plot_log(csv_path: Path, png_path: Path, title: str = "AWGN") -> None:
-    """Validation PSNR and training loss per epoch, from the CSV log, to a PNG."""
-    import matplotlib
+def _new_run(cfg: TrainConfig, env: "Dist") -> RunState:
+    torch.manual_seed(cfg.seed)  # identical initial weights on every rank and every run
+    # channels_last: oneDNN convolutions on CPU ran 10-30% faster per step (measured on this CI's cores)
+    model = ARCHITECTURES[cfg.arch](cfg.model).to(env.device, memory_format=torch.channels_last)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, cfg.beta2),
+                                  weight_decay=cfg.weight_decay)
+    return RunState(model=model, ema=EMA(model, cfg.ema_decay), optimizer=optimizer)
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    with open(csv_path) as fh:
-        rows = list(csv.DictReader(fh))
-    if not rows:
-        return
-    epochs = [int(r["epoch"]) for r in rows]
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
-    for key in rows[0]:
-        if key.startswith("val_psnr_"):
-            a.plot(epochs, [float(r[key]) for r in rows], marker=".", label=key[9:].replace("db", " dB"))
-    a.set(xlabel="epoch", ylabel="validation PSNR (dB)", title=f"EMA model, {title}")
-    a.grid(alpha=0.3)
-    a.legend(title="SNR")
-    b.plot(epochs, [float(r["train_loss"]) for r in rows], marker=".")
-    b.set(xlabel="epoch", ylabel="train MSE", yscale="log", title="training loss")
-    b.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=100)
-    plt.close(fig)
+def _training_batch(cfg: TrainConfig, env: "Dist", train_set: ImageSet, perm: np.ndarray, b: int, step: int,
+                    snr_range: tuple[float, float]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Images [B,3,H,W] (flipped, channels-last) and SNRs [B] of batch ``b``, from seeds alone; also
+    seeds torch's global generator for the step's channel noise."""
+    gen = torch.Generator().manual_seed(hash((cfg.seed, step, env.rank)) & 0x7FFFFFFF)
+    rng = np.random.default_rng([cfg.seed, step, env.rank])
+    first = (b * env.world + env.rank) * cfg.batch_size
+    x = augment(to_tensor(_batch(train_set, np.sort(perm[first:first + cfg.batch_size]), cfg.crop, rng),
+                          env.device), gen).contiguous(memory_format=torch.channels_last)
+    lo, hi = snr_range
+    snr = (lo + (hi - lo) * torch.rand(x.shape[0], generator=gen)).to(env.device)
+    torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
+    return x, snr
+
+
+def _epoch_result(run: RunState, val: dict, losses: list, elapsed_s: float) -> dict:
+    return {"epoch": run.epoch, "step": run.step,
+            "train_loss": float(np.mean(losses)) if losses else float("nan"),
+            **{f"val_psnr_{s:g}db": round(v, 3) for s, v in val.items()},
+            "lr": run.optimizer.param_groups[0]["lr"], "elapsed_s": round(elapsed_s, 1)}
 
 
 def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, command: str | None = None) -> dict:
@@ -338,132 +302,71 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, command
     out = Path(cfg.out)
     ckpt_path = out / CHECKPOINT
     train_set, val_set = training_sets(cfg)
-
-    torch.manual_seed(cfg.seed)  # identical initial weights on every rank and every run
-    # channels_last: oneDNN convolutions on CPU ran 10-30% faster per step (measured on this CI's cores)
-    model = build_model(cfg.arch, **cfg.model).to(env.device, memory_format=torch.channels_last)
-    ema = EMA(model, cfg.ema_decay)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, cfg.beta2), weight_decay=cfg.weight_decay)
-    epoch, batch_start, step, elapsed = 0, 0, 0, 0.0
-    history: list[dict] = []
-    init_sha256 = None  # of the weights --init-from started from, for the model card
-
+    run = _new_run(cfg, env)
     if ckpt_path.exists() and not resume:
         raise CheckpointError(f"{ckpt_path} exists: pass --resume to continue it, or choose another --out")
     if resume and ckpt_path.exists():
-        obj = read_checkpoint(ckpt_path)
-        check_compatible(obj, cfg.arch, model.config(), str(ckpt_path))
-        state = obj.get("train_state")
-        if state is None:
-            raise CheckpointError(f"{ckpt_path} has no training state to resume from")
-        load_state(ema.model, obj["state_dict"], str(ckpt_path))
-        load_state(model, state["model"], str(ckpt_path))
-        optimizer.load_state_dict(state["optimizer"])
-        for group in optimizer.param_groups:  # this run's beta2 wins over the saved one (e.g. to calm loss spikes)
-            group["betas"] = (group["betas"][0], cfg.beta2)
-        epoch, batch_start, step, elapsed = state["epoch"], state["batch"], state["step"], state["elapsed_s"]
-        history = list(state.get("history", []))
-        init_sha256 = state.get("init_from_sha256")
+        run.restore(ckpt_path, cfg)
         if env.main:
-            print(f"resuming {ckpt_path}: epoch {epoch}, batch {batch_start}, step {step}", file=sys.stderr)
-
-    net = model
+            print(f"resuming {ckpt_path}: epoch {run.epoch}, batch {run.batch}, step {run.step}", file=sys.stderr)
+    net = run.model
     if env.world > 1:
-        net = nn.parallel.DistributedDataParallel(model, device_ids=[env.device.index] if env.device.type == "cuda" else None)
-    channel = build_channel(cfg)
-    if cfg.init_from and step == 0:
-        from .zoo import load_model, resolve
-
-        start = load_model(cfg.init_from)
-        init_sha256 = sha256_file(resolve(cfg.init_from))
-        check_compatible({"arch": start.arch, "config": start.config()}, cfg.arch, model.config(), cfg.init_from)
-        model.load_state_dict(start.state_dict())
-        ema.model.load_state_dict(start.state_dict())
-    lo, hi = model.snr_range_db
+        net = nn.parallel.DistributedDataParallel(run.model, device_ids=[env.device.index]
+                                                  if env.device.type == "cuda" else None)
+    channel = build_channel(cfg).to(env.device)
+    if cfg.init_from and run.step == 0:
+        run.start_from(cfg.init_from, cfg)
     steps_per_epoch = len(train_set) // (cfg.batch_size * env.world)
     if steps_per_epoch < 1:
         raise ValueError(f"{len(train_set)} training images are fewer than one batch of "
                          f"{cfg.batch_size} x {env.world} processes")
     total_steps = cfg.epochs * steps_per_epoch
+    hardware, t0, elapsed0 = hardware_summary(env.device), time.time(), run.elapsed_s
 
-    def save(next_epoch: int, next_batch: int) -> None:
+    def save() -> None:
         if env.main:
-            state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": next_epoch,
-                     "batch": next_batch, "step": step, "elapsed_s": elapsed + time.time() - t0,
-                     "train_config": asdict(cfg), "world_size": env.world,
-                     "command": command,
-                     "hardware": hardware, "history": history, "init_from_sha256": init_sha256}
-            meta = {"epochs_done": next_epoch + next_batch / steps_per_epoch, "images_seen": step * cfg.batch_size * env.world,
-                    "train_channel": cfg.channel, "snr_range_db": [lo, hi]}
-            save_checkpoint(ckpt_path, model, state_dict=ema.model.state_dict(), meta=meta, train_state=state)
+            run.save(ckpt_path, cfg, env, steps_per_epoch, elapsed0 + time.time() - t0, command, hardware)
 
-    hardware = hardware_summary(env.device)
-    t0 = time.time()
-    last_save = t0
-    result: dict = {}
-    interactive = sys.stderr.isatty()
-    while epoch < cfg.epochs and (cfg.max_steps is None or step < cfg.max_steps):
-        perm = np.random.default_rng([cfg.seed, epoch]).permutation(len(train_set))
-        model.train()
+    last_save, result, interactive = t0, {}, sys.stderr.isatty()
+    while run.epoch < cfg.epochs and (cfg.max_steps is None or run.step < cfg.max_steps):
+        perm = np.random.default_rng([cfg.seed, run.epoch]).permutation(len(train_set))
+        run.model.train()
         losses = []
-        bar = _progress(range(batch_start, steps_per_epoch), f"epoch {epoch + 1}/{cfg.epochs}",
+        bar = _progress(range(run.batch, steps_per_epoch), f"epoch {run.epoch + 1}/{cfg.epochs}",
                         progress and env.main, interactive)
-        done = batch_start
         for b in bar:
-            gen = torch.Generator().manual_seed(hash((cfg.seed, step, env.rank)) & 0x7FFFFFFF)
-            rng = np.random.default_rng([cfg.seed, step, env.rank])
-            first = (b * env.world + env.rank) * cfg.batch_size
-            x = augment(to_tensor(_batch(train_set, np.sort(perm[first:first + cfg.batch_size]), cfg.crop, rng),
-                                  env.device), gen).contiguous(memory_format=torch.channels_last)
-            snr = (lo + (hi - lo) * torch.rand(x.shape[0], generator=gen)).to(env.device)
-            torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
-            for group in optimizer.param_groups:
-                group["lr"] = learning_rate(cfg, step, total_steps)
-            losses.append(train_step(cfg, net, channel, optimizer, x, snr))
-            ema.update(model, step)
-            step += 1
-            done = b + 1
-            if hasattr(bar, "set_postfix") and step % 20 == 0:
-                bar.set_postfix(loss=f"{np.mean(losses[-50:]):.5f}", lr=f"{optimizer.param_groups[0]['lr']:.2e}",
-                                refresh=False)
+            x, snr = _training_batch(cfg, env, train_set, perm, b, run.step, run.model.snr_range_db)
+            for group in run.optimizer.param_groups:
+                group["lr"] = learning_rate(cfg, run.step, total_steps)
+            losses.append(train_step(cfg, net, channel, run.optimizer, x, snr))
+            run.ema.update(run.model, run.step)
+            run.step, run.batch = run.step + 1, b + 1
+            if hasattr(bar, "set_postfix") and run.step % 20 == 0:
+                bar.set_postfix(loss=f"{np.mean(losses[-50:]):.5f}",
+                                lr=f"{run.optimizer.param_groups[0]['lr']:.2e}", refresh=False)
             if time.time() - last_save > cfg.save_every_s:
-                save(epoch, done)
+                save()
                 last_save = time.time()
-            if cfg.max_steps is not None and step >= cfg.max_steps:
+            if cfg.max_steps is not None and run.step >= cfg.max_steps:
                 break
-        finished_epoch = done >= steps_per_epoch
-        next_epoch, next_batch = (epoch + 1, 0) if finished_epoch else (epoch, done)
+        finished_epoch = run.batch >= steps_per_epoch
+        if finished_epoch:
+            run.epoch, run.batch = run.epoch + 1, 0
         if env.main:
-            val = validate(ema.model, val_set, env.device, channel=channel)
-            result = {"epoch": next_epoch, "step": step, "train_loss": float(np.mean(losses)) if losses else float("nan"),
-                      **{f"val_psnr_{s:g}db": round(v, 3) for s, v in val.items()},
-                      "lr": optimizer.param_groups[0]["lr"], "elapsed_s": round(elapsed + time.time() - t0, 1)}
+            val = validate(run.ema.model, val_set, env.device, channel=channel)
+            result = _epoch_result(run, val, losses, elapsed0 + time.time() - t0)
             if finished_epoch:
-                history.append(result)
-            save(next_epoch, next_batch)
+                run.history.append(result)
+            save()
             last_save = time.time()
-            if history:
-                write_log(out / LOG, history)
+            if run.history:
+                write_log(out / LOG, run.history)
                 plot_log(out / LOG, out / "log.png", title=describe_channel(cfg))
             print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in result.items()),
                   file=sys.stderr)
-        epoch, batch_start = next_epoch, next_batch
     if env.world > 1:
         dist.barrier()
     return result
-
-
-def hardware_summary(device: torch.device) -> str:
-    """What this process trains on, for model cards."""
-    if device.type == "cuda":
-        return f"{torch.cuda.get_device_name(device)} (CUDA)"
-    model = "CPU"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            model = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), model)
-    except OSError:
-        pass
-    return f"{model}, {torch.get_num_threads()} torch thread(s) of {os.cpu_count()} cores"
 
 
 def _progress(iterable, desc: str, enabled: bool, interactive: bool):

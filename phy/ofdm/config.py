@@ -9,14 +9,15 @@ belongs to stream ``j % num_streams``), so the streams' pilots are orthogonal.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from pathlib import Path
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ..configio import MappingConfig
+
 
 @dataclass(frozen=True)
-class OFDMConfig:
+class OFDMConfig(MappingConfig):
     """OFDM numerology and layout of one slot.
 
     :param fft_size: FFT size N.
@@ -107,23 +108,6 @@ class OFDMConfig:
         d = asdict(self)
         d["pilot_symbols"] = list(self.pilot_symbols)
         return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "OFDMConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ValueError(f"unknown OFDM config field(s) {unknown}; known: {sorted(known)}")
-        return cls(**d)
-
-    @classmethod
-    def from_yaml(cls, path: str | Path) -> "OFDMConfig":
-        import yaml
-
-        data = yaml.safe_load(Path(path).read_text())
-        if not isinstance(data, dict):
-            raise ValueError(f"{path}: expected a mapping of OFDM config fields")
-        return cls.from_dict(data.get("ofdm", data))
 
 
 def _require(ok: bool, field: str, value, why: str) -> None:

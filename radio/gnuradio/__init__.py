@@ -1,4 +1,3 @@
-"""GNU Radio integration: the blocks in ``semcom_blocks`` (import it only where
-GNU Radio is installed), their GRC definitions in ``grc/``, example flowgraphs
-in ``examples/``, and ``zmq_channel.py``, a flowgraph to use as the medium of
-``semcom ota --radio zmq``."""
+"""GNU Radio flowgraphs that carry no model: ``zmq_channel.py``, the medium of
+``semcom ota --radio zmq``. The blocks that carry a model or a codec are application
+code and live in ``semcom/gnuradio``."""

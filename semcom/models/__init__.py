@@ -2,7 +2,7 @@
 
 from .base import JSCCModel, parse_ratio
 from .cnn import CNNJSCC
-from .registry import ARCHITECTURES, build_model
+from .registry import ARCHITECTURES, ModelConfig, build_model, model_config
 from .vit import ViTJSCC
 
-__all__ = ["ARCHITECTURES", "CNNJSCC", "JSCCModel", "ViTJSCC", "build_model", "parse_ratio"]
+__all__ = ["ARCHITECTURES", "CNNJSCC", "JSCCModel", "ModelConfig", "ViTJSCC", "build_model", "model_config", "parse_ratio"]

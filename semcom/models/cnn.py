@@ -8,6 +8,8 @@ normalisation lives outside the body in :class:`~semcom.models.base.JSCCModel`.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 import torch
 from torch import nn
 
@@ -61,27 +63,47 @@ class CNNDecoder(nn.Module):
         return torch.sigmoid(self.out(h))
 
 
+@dataclass(frozen=True)
+class CNNConfig:
+    """Hyperparameters of :class:`CNNJSCC`, validated on construction.
+
+    :param ratio: bandwidth ratio k/n. :param channels: feature channels (even, >= 2).
+    :param num_res: residual blocks at H/4 x W/4 in the encoder and in the decoder.
+    :param num_res_mid: residual blocks at H/2 x W/2 in each.
+    :param snr_range_db: (low, high) SNR range the model is trained for, in dB.
+    """
+
+    ratio: str = "1/6"
+    channels: int = 96
+    num_res: int = 2
+    num_res_mid: int = 0
+    snr_range_db: tuple[float, float] = (0.0, 20.0)
+
+    def __post_init__(self):
+        if self.channels < 2 or self.channels % 2:
+            raise ValueError(f"channels must be an even number >= 2, got {self.channels}")
+        if self.num_res < 0 or self.num_res_mid < 0:
+            raise ValueError(f"num_res and num_res_mid must be >= 0, got {self.num_res}, {self.num_res_mid}")
+
+
 class CNNJSCC(JSCCModel):
-    """Fully convolutional deep-JSCC: any H x W (padded to a multiple of 4)."""
+    """Fully convolutional deep-JSCC: any H x W (padded to a multiple of 4).
+
+    Built from a :class:`CNNConfig` or its fields as keyword arguments."""
 
     arch = "cnn"
     granularity = 4
+    config_class = CNNConfig
 
-    def __init__(self, ratio="1/6", channels: int = 96, num_res: int = 2, num_res_mid: int = 0,
-                 snr_range_db=(0.0, 20.0)):
-        """:param num_res: residual blocks at H/4 x W/4 in the encoder and in the decoder;
-        :param num_res_mid: residual blocks at H/2 x W/2 in each."""
-        super().__init__(ratio=ratio, snr_range_db=snr_range_db)
-        if channels < 2 or channels % 2:
-            raise ValueError(f"channels must be an even number >= 2, got {channels}")
-        if num_res < 0 or num_res_mid < 0:
-            raise ValueError(f"num_res and num_res_mid must be >= 0, got {num_res}, {num_res_mid}")
-        self.channels, self.num_res, self.num_res_mid = channels, num_res, num_res_mid
-        self.encoder = CNNEncoder(self.reals_per_block, channels, num_res, num_res_mid)
-        self.decoder = CNNDecoder(self.reals_per_block, channels, num_res, num_res_mid)
+    def __init__(self, cfg: CNNConfig | None = None, **kwargs):
+        cfg = cfg or CNNConfig(**kwargs)
+        super().__init__(ratio=cfg.ratio, snr_range_db=cfg.snr_range_db)
+        self.hparams = cfg
+        self.encoder = CNNEncoder(self.reals_per_block, cfg.channels, cfg.num_res, cfg.num_res_mid)
+        self.decoder = CNNDecoder(self.reals_per_block, cfg.channels, cfg.num_res, cfg.num_res_mid)
 
     def extra_config(self) -> dict:
-        return {"channels": self.channels, "num_res": self.num_res, "num_res_mid": self.num_res_mid}
+        return {k: v for k, v in asdict(self.hparams).items() if k not in ("ratio", "snr_range_db")}
 
     def encode_latent(self, x, snr_db):
         return self.encoder(x, snr_db).flatten(1)  # [B, r*h*w]: first half real, second imaginary

@@ -6,6 +6,8 @@ channel values, so the symbol count scales with the image area.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 import torch
 from torch import nn
 
@@ -112,25 +114,50 @@ class ViTDecoder(nn.Module):
         return torch.sigmoid(self.out(self.up2(self.up1(h, snr_db), snr_db)))
 
 
+@dataclass(frozen=True)
+class ViTConfig:
+    """Hyperparameters of :class:`ViTJSCC`, validated on construction.
+
+    :param ratio: bandwidth ratio k/n. :param dim: token width (a multiple of ``heads``).
+    :param depth: transformer blocks in the encoder and in the decoder. :param heads: attention heads.
+    :param mlp_ratio: MLP width / ``dim``. :param stem_ch: channels of the convolutional stem (even).
+    :param snr_range_db: (low, high) SNR range the model is trained for, in dB.
+    """
+
+    ratio: str = "1/6"
+    dim: int = 128
+    depth: int = 4
+    heads: int = 4
+    mlp_ratio: int = 2
+    stem_ch: int = 64
+    snr_range_db: tuple[float, float] = (0.0, 20.0)
+
+    def __post_init__(self):
+        if self.dim % self.heads:
+            raise ValueError(f"dim ({self.dim}) must be a multiple of heads ({self.heads})")
+        if self.depth < 1 or self.mlp_ratio < 1 or self.stem_ch < 2 or self.stem_ch % 2:
+            raise ValueError("depth and mlp_ratio must be >= 1 and stem_ch an even number >= 2")
+
+
 class ViTJSCC(JSCCModel):
-    """Vision-transformer deep-JSCC on 32x32 tiles."""
+    """Vision-transformer deep-JSCC on 32x32 tiles.
+
+    Built from a :class:`ViTConfig` or its fields as keyword arguments."""
 
     arch = "vit"
     granularity = TILE
+    config_class = ViTConfig
 
-    def __init__(self, ratio="1/6", dim: int = 128, depth: int = 4, heads: int = 4,
-                 mlp_ratio: int = 2, stem_ch: int = 64, snr_range_db=(0.0, 20.0)):
-        super().__init__(ratio=ratio, snr_range_db=snr_range_db)
-        if dim % heads:
-            raise ValueError(f"dim ({dim}) must be a multiple of heads ({heads})")
-        if depth < 1 or mlp_ratio < 1 or stem_ch < 2 or stem_ch % 2:
-            raise ValueError("depth and mlp_ratio must be >= 1 and stem_ch an even number >= 2")
-        self.hparams = {"dim": dim, "depth": depth, "heads": heads, "mlp_ratio": mlp_ratio, "stem_ch": stem_ch}
-        self.encoder = ViTEncoder(self.reals_per_block, **self.hparams)
-        self.decoder = ViTDecoder(self.reals_per_block, **self.hparams)
+    def __init__(self, cfg: ViTConfig | None = None, **kwargs):
+        cfg = cfg or ViTConfig(**kwargs)
+        super().__init__(ratio=cfg.ratio, snr_range_db=cfg.snr_range_db)
+        self.hparams = cfg
+        arch = self.extra_config()
+        self.encoder = ViTEncoder(self.reals_per_block, **arch)
+        self.decoder = ViTDecoder(self.reals_per_block, **arch)
 
     def extra_config(self) -> dict:
-        return dict(self.hparams)
+        return {k: v for k, v in asdict(self.hparams).items() if k not in ("ratio", "snr_range_db")}
 
     def encode_latent(self, x, snr_db):
         b, _, h, w = x.shape

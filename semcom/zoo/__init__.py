@@ -1,7 +1,8 @@
 """Shipped, trained models by name, each with a SHA-256 and a model card.
 
-``zoo.json`` beside this file lists them; ``scripts/export_weights.py`` writes
-a weight file from a training checkpoint and updates that index.
+``zoo.json`` beside this file lists them; ``semcom export --checkpoint RUN/checkpoint.pt
+--zoo-name NAME`` writes a weight file from a training checkpoint and updates that index,
+and ``scripts/write_model_card.py NAME`` measures the model and writes its card.
 """
 
 from __future__ import annotations
@@ -84,12 +85,55 @@ def name_for_id(model_id_: int) -> str | None:
     return None
 
 
-def describe() -> str:
-    """One line per shipped model."""
-    lines = []
-    for name, e in sorted(index().items()):
-        lines.append(f"{name:6s} arch={e['arch']} ratio={e['ratio']} file={e['file']} sha256={e['sha256'][:16]}… "
-                     f"card=semcom/zoo/cards/{e['card']}")
+def link_name(train_config: dict | None) -> str:
+    """The link a model was trained over, e.g. ``awgn`` or ``ofdm tdl-a 2x2x1 svd rapp ibo3``."""
+    tc = train_config or {}
+    link = tc.get("link")
+    if not link:
+        return tc.get("channel") or "awgn"
+    parts = ["ofdm", tc.get("channel", "awgn"), link.get("mimo", "1x1")]
+    if link.get("precoding", "identity") != "identity":
+        parts.append(link["precoding"])
+    if link.get("pa", "none") != "none":
+        parts += [link["pa"], f"ibo{link.get('ibo_db', 6.0):g}"]
+    if link.get("clip_ratio_db") is not None:
+        parts.append(f"clip{link['clip_ratio_db']:g}")
+    return " ".join(parts)
+
+
+def data_name(path: str | None) -> str:
+    """A training set's name from its path: ``cifar10`` for CIFAR-10, else the folder's name
+    (its parent's for a ``train``/``val``/``test`` split folder)."""
+    if not path:
+        return "unknown"
+    p = Path(path)
+    if "cifar" in p.name.lower():
+        return "cifar10"
+    return p.parent.name if p.name in ("train", "val", "test") and p.parent.name else p.name
+
+
+def entry_details(name: str, seen: tuple = ()) -> dict:
+    """``{"name", "arch", "ratio", "link", "trained_on", "sha256", "card"}`` of a shipped model;
+    ``trained_on`` follows ``--init-from`` to the zoo model a fine-tune started from."""
+    e = index()[name]
+    meta = read_checkpoint(weight_path(name)).get("meta", {})
+    tc = meta.get("train_config") or {}
+    trained_on = [data_name(tc.get("data"))]
+    parent = tc.get("init_from")
+    if parent in index() and parent not in seen and parent != name:
+        trained_on = entry_details(parent, seen + (name,))["trained_on"] + trained_on
+    return {"name": name, "arch": e["arch"], "ratio": e["ratio"], "link": link_name(tc),
+            "trained_on": list(dict.fromkeys(trained_on)), "sha256": e["sha256"], "card": e.get("card")}
+
+
+def describe(as_json: bool = False) -> str:
+    """One line per shipped model, or a JSON array of :func:`entry_details`."""
+    rows = [entry_details(name) for name in sorted(index())]
+    if as_json:
+        return json.dumps(rows)
+    lines = [f"{r['name']:14s} arch={r['arch']} ratio={r['ratio']} link={r['link']!r} "
+             f"trained_on={','.join(r['trained_on'])} sha256={r['sha256'][:16]}… card=semcom/zoo/cards/{r['card']}"
+             for r in rows]
     return "\n".join(lines) or "the zoo is empty"
 
 
@@ -111,7 +155,9 @@ def export(checkpoint: str, out: str, zoo_name: str | None = None, card: str | N
     half = {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}
     save_checkpoint(target, model, state_dict=half, meta=meta)
     entry = {"file": target.name, "sha256": sha256_file(target), "arch": model.arch,
-             "ratio": str(model.ratio), "card": card or f"{zoo_name}.md"}
+             "ratio": str(model.ratio)}
+    if zoo_name or card:
+        entry["card"] = card or f"{zoo_name}.md"
     if zoo_name:
         entries = index()
         entries[zoo_name] = entry

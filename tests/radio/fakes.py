@@ -16,6 +16,18 @@ import numpy as np
 MODES = ("manual", "slow_attack", "fast_attack", "hybrid")
 
 
+class FakeIIOContext:
+    """libiio's ``iio.Context``, as far as the Pluto backend uses it."""
+
+    def __init__(self):
+        self.timeout_ms = 0  # libiio's default: wait forever
+
+    def set_timeout(self, timeout):
+        if not isinstance(timeout, int) or timeout < 0:
+            raise OSError(22, "Invalid argument")
+        self.timeout_ms = timeout
+
+
 class FakePluto:
     def __init__(self, uri: str, loopback_gain: float = 0.5, cfo_hz: float = 1500.0, noise_adc: float = 2.0,
                  seed: int = 0):
@@ -31,6 +43,12 @@ class FakePluto:
         self.gain, self.cfo_hz, self.noise = loopback_gain, cfo_hz, noise_adc
         self.rng = np.random.default_rng(seed)
         self.writes: list[tuple[str, object]] = []
+        self._ctx = FakeIIOContext()
+
+    @property
+    def ctx(self):
+        """pyadi-iio's ``context_manager.ctx``: the libiio context."""
+        return self._ctx
 
     # -- attributes, with the AD9363/AD9361 ranges --------------------------------------
     def __setattr__(self, name, value):

@@ -58,3 +58,11 @@ def test_shipped_configs_open_or_ask_for_an_address(path):
         with open_radio(cfg) as radio:
             radio.tx(np.full(64, 0.1 + 0j, np.complex64), cyclic=True)
             assert radio.rx(128).shape == (cfg.num_rx, 128)
+
+
+def test_rx_gain_defaults_to_the_drivers_own():
+    from radio.config import RadioConfig
+
+    assert RadioConfig(driver="sim").rx_gain_db == 0.0  # unity: a sim config without a gain does not clip its ADC
+    assert RadioConfig(driver="pluto", uri="usb:1.2.3").rx_gain_db == 30.0
+    assert RadioConfig(driver="sim", rx_gain_db=12).rx_gain_db == 12.0

@@ -32,6 +32,11 @@ def test_configuration_reaches_the_driver():
     assert fake.gain_control_mode_chan0 == "manual"
 
 
+def test_timeout_reaches_libiio():
+    _, fake = radio(timeout_s=2.5)
+    assert fake.ctx.timeout_ms == 2500
+
+
 def test_tx_scales_to_2_pow_14_and_replaces_a_cyclic_buffer():
     r, fake = radio()
     x = np.exp(2j * np.pi * np.arange(256) / 64).astype(np.complex64) * 0.99

@@ -32,6 +32,29 @@ def test_corrupt_file_gives_clear_error(tmp_path):
         load_model(str(tmp_path / "text.pt"))
 
 
+def _overwrite_inside_largest_tensor(path, n: int = 8) -> None:
+    """Flip ``n`` bytes in the middle of the largest tensor stored in a torch zip checkpoint."""
+    import struct
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        info = max((i for i in z.infolist() if "/data/" in i.filename), key=lambda i: i.file_size)
+    raw = bytearray(path.read_bytes())
+    name_len, extra_len = struct.unpack("<HH", raw[info.header_offset + 26:info.header_offset + 30])
+    start = info.header_offset + 30 + name_len + extra_len + info.file_size // 2
+    raw[start:start + n] = bytes(b ^ 0xFF for b in raw[start:start + n])
+    path.write_bytes(bytes(raw))
+
+
+def test_damaged_weights_are_refused_not_decoded(tmp_path):
+    p = tmp_path / "m.pt"
+    save_checkpoint(p, tiny(), train_state={"step": 3, "moments": [torch.ones(4)]})
+    read_checkpoint(p)  # intact: loads
+    _overwrite_inside_largest_tensor(p)
+    with pytest.raises(CheckpointError, match="damaged"):
+        load_model(str(p))
+
+
 def test_foreign_file_rejected(tmp_path):
     torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
     with pytest.raises(CheckpointError, match="not a semcom-sdr checkpoint"):

@@ -82,3 +82,98 @@ def test_train_then_eval_then_export(npz_data, tmp_path, capsys):
     assert main(["eval", "--model", str(tmp_path / "w.pt"), "--data", str(npz_data), "--limit", "4",
                  "--snr", "10", "--json"]) == 0
     assert np.isfinite(json.loads(capsys.readouterr().out)[0]["psnr_db"])
+
+
+@pytest.mark.parametrize("snr", ["1e9", "nan", "inf", "-99"])
+def test_impossible_snrs_are_refused_at_parse_time(snr, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["eval", "--model", "cnn", "--data", "x", "--snr", f"0,{snr}"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "outside -30..60 dB" in err and "warning" not in err
+
+
+def test_ota_tx_snr_must_be_in_the_models_trained_range(capsys):
+    assert main(["ota", "--radio", "sim", "--config", "hw_configs/sim_awgn.yaml", "--tx-snr", "40"]) == 2
+    assert "outside cnn's trained range 0..20 dB" in capsys.readouterr().err
+
+
+def test_flat_training_refuses_ofdm_options(npz_data, tmp_path, capsys):
+    assert main(["train", "--data", str(npz_data), "--out", str(tmp_path / "r"), "--mimo", "2x2", "--pa=rapp"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("semcom: error: --mimo, --pa need --link ofdm: they act on the MIMO-OFDM link only, "
+                   "the flat channel would ignore them")
+    assert not (tmp_path / "r").exists()
+
+
+def test_train_out_defaults_to_the_architecture(monkeypatch):
+    import semcom.training
+
+    seen = {}
+    monkeypatch.setattr(semcom.training, "train", lambda cfg, **kw: seen.setdefault("out", cfg.out) and {})
+    assert main(["train", "--arch", "vit", "--data", "x"]) == 0
+    assert seen["out"] == "runs/vit"
+
+
+def test_every_option_has_help_with_its_default(capsys):
+    from semcom.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, __import__("argparse")._SubParsersAction))
+    for name, p in sub.choices.items():
+        assert p.description, name
+        for action in p._actions:
+            if action.option_strings and action.dest != "help":
+                assert action.help, f"semcom {name} {action.option_strings[0]} has no help"
+        if name == "train":
+            assert "(default: 64)" in p.format_help()
+
+
+def test_export_without_zoo_name_has_no_card(npz_data, tmp_path, capsys):
+    from semcom.checkpoint import save_checkpoint
+    from semcom.models import build_model
+
+    save_checkpoint(tmp_path / "c.pt", build_model("cnn", channels=16, num_res=0))
+    assert main(["export", "--checkpoint", str(tmp_path / "c.pt"), "--out", str(tmp_path / "w.pt")]) == 0
+    assert "card" not in json.loads(capsys.readouterr().out)
+
+
+def test_missing_sionna_is_one_line_with_the_install_hint(monkeypatch, npz_data, capsys):
+    import sys
+
+    for mod in [m for m in sys.modules if m == "sionna" or m.startswith("sionna.")]:
+        monkeypatch.delitem(sys.modules, mod)
+    monkeypatch.setitem(sys.modules, "sionna", None)  # import sionna -> ImportError
+    rc = main(["sweep", "--model", "cnn", "--data", str(npz_data), "--limit", "2", "--snr", "10",
+               "--channel", "tdl-a", "--json"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1, err
+    assert "pip install 'semcom-sdr[sionna]'" in err[0]
+
+
+def test_train_config_from_yaml_with_command_line_overrides(tmp_path, monkeypatch):
+    import semcom.training
+    from semcom.link import LinkOptions
+    from semcom.models.cnn import CNNConfig
+
+    (tmp_path / "run.yaml").write_text(
+        "train:\n  arch: cnn\n  model: {channels: 16, num_res: 0, ratio: 1/12}\n  epochs: 7\n  lr: 0.002\n"
+        "  channel: multipath\n  link: {mimo: 2x2x1, precoding: svd, pa: rapp, ibo_db: 3.0}\n")
+    seen = {}
+    monkeypatch.setattr(semcom.training, "train", lambda cfg, **kw: seen.setdefault("cfg", cfg) and {})
+    assert main(["train", "--config", str(tmp_path / "run.yaml"), "--epochs", "9", "--ibo", "4"]) == 0
+    cfg = seen["cfg"]
+    assert cfg.epochs == 9 and cfg.lr == 0.002 and cfg.channel == "multipath" and cfg.out == "runs/cnn"
+    assert cfg.model == CNNConfig(ratio="1/12", channels=16, num_res=0)
+    assert cfg.link == LinkOptions(mimo="2x2x1", precoding="svd", pa="rapp", ibo_db=4.0)
+
+
+@pytest.mark.parametrize("text,match", [("train: {epochz: 3}\n", "unknown setting"),
+                                        ("train: {model: {width: 3}}\n", "unknown option"),
+                                        ("train: {link: {mimo: 9x9}}\n", "antenna counts"),
+                                        ("train: [1, 2\n", "not valid YAML")])
+def test_bad_train_config_is_one_line(text, match, tmp_path, capsys):
+    (tmp_path / "bad.yaml").write_text(text)
+    assert main(["train", "--config", str(tmp_path / "bad.yaml")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and match in err[0], err

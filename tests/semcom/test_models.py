@@ -28,7 +28,7 @@ def test_cnn_mid_resolution_blocks_keep_the_symbol_count():
     s = mid.encode(x, 10.0)
     assert s.shape == base.encode(x, 10.0).shape
     assert mid.decode(s, 10.0, (48, 40)).shape == x.shape
-    assert build_model("cnn", **mid.config()).num_res_mid == 1
+    assert build_model("cnn", **mid.config()).hparams == mid.hparams and mid.hparams.num_res_mid == 1
 
 
 @pytest.mark.parametrize("arch", ["cnn", "vit"])

@@ -191,3 +191,15 @@ def test_describe_channel_names_the_link():
     assert describe_channel(TrainConfig(channel="awgn")) == "awgn"
     cfg = TrainConfig(channel="tdl-a", link={"mimo": "2x2x1", "precoding": "svd", "pa": "rapp", "ibo_db": 3.0})
     assert describe_channel(cfg) == "2x2x1 OFDM tdl-a, svd precoding, rapp PA at 3 dB IBO"
+
+
+def test_compacted_training_state_resumes(npz_data, tmp_path):
+    from semcom.checkpoint import compact_training_state
+
+    train(cfg(npz_data, tmp_path / "run", max_steps=2, epochs=1), progress=False)
+    sizes = compact_training_state(tmp_path / "run" / "checkpoint.pt", tmp_path / "small" / "checkpoint.pt")
+    assert sizes["after"] < sizes["before"]
+    moments = read_checkpoint(tmp_path / "small" / "checkpoint.pt")["train_state"]["optimizer"]["state"][0]
+    assert moments["exp_avg_sq"].dtype == torch.bfloat16
+    result = train(cfg(npz_data, tmp_path / "small", max_steps=4, epochs=1), resume=True, progress=False)
+    assert result["step"] == 4 and result["train_loss"] == result["train_loss"]

@@ -38,3 +38,24 @@ def test_tampered_weights_are_refused(tmp_path, monkeypatch):
 def test_describe_lists_models():
     text = zoo.describe()
     assert "cnn" in text and "vit" in text
+
+
+def test_zoo_json_names_link_and_training_data(capsys):
+    import json
+
+    from semcom.cli import main
+
+    assert main(["zoo", "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["cnn"]["link"] == "awgn" and rows["cnn"]["trained_on"] == ["cifar10"] and rows["cnn"]["ratio"] == "1/6"
+    assert rows["vit-tdla-bf"]["link"] == "ofdm tdl-a 2x2x1 svd rapp ibo3"
+    assert {"name", "arch", "ratio", "link", "trained_on", "sha256", "card"} <= set(rows["vit"])
+
+
+def test_data_names_from_paths():
+    from semcom.zoo import data_name, link_name
+
+    assert data_name("../shared/data/cifar10.npz") == "cifar10"
+    assert data_name("/x/bsds500/train") == "bsds500" and data_name("/x/my_photos") == "my_photos"
+    assert link_name({"channel": "tdl-a", "link": {"mimo": "2x2", "pa": "rapp", "ibo_db": 3.0,
+                                                   "clip_ratio_db": 4.0}}) == "ofdm tdl-a 2x2 rapp ibo3 clip4"

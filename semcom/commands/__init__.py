@@ -1,0 +1,68 @@
+"""The pieces every ``semcom`` subcommand shares: option types that validate at parse time, the
+help format, and which exceptions are the user's (one ``semcom: error:`` line) rather than bugs.
+
+Each subcommand that has its own module here exposes ``add_parser(subparsers)``, which registers
+its options and its handler.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+SNR_LIMITS_DB = (-30.0, 60.0)  # what any SNR option accepts; models warn outside their trained range
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean the user asked for something impossible: bad values and configs
+    (``ValueError`` and the project's subclasses of it), unusable files (``OSError``), a radio
+    that is missing or failed (``RadioError``) and a missing optional package
+    (``MissingExtraError``). Anything else is a bug and keeps its traceback."""
+    from phy.extras import MissingExtraError
+    from radio.base import RadioError
+
+    return ValueError, OSError, RadioError, MissingExtraError
+
+
+def _snr_value(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"SNR must be a number in dB, got {text!r}")
+    if not SNR_LIMITS_DB[0] <= value <= SNR_LIMITS_DB[1]:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(
+            f"SNR {text} dB is outside {SNR_LIMITS_DB[0]:g}..{SNR_LIMITS_DB[1]:g} dB")
+    return value
+
+
+def _snr_list(text: str) -> list[float]:
+    values = [_snr_value(v.strip()) for v in text.split(",") if v.strip()]
+    if not values:
+        raise argparse.ArgumentTypeError("SNR list is empty")
+    return values
+
+
+def _str_list(text: str) -> list[str]:
+    values = [v.strip() for v in text.split(",") if v.strip()]
+    if not values:
+        raise argparse.ArgumentTypeError("empty list")
+    return values
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Help that shows every option's default and keeps the descriptions' line breaks."""
+
+
+def _command(sub, name: str, summary: str, description: str, func) -> argparse.ArgumentParser:
+    p = sub.add_parser(name, help=summary, description=description, formatter_class=_HelpFormatter)
+    p.set_defaults(func=func)
+    return p
