@@ -408,6 +408,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("zoo", help="list the shipped models")
     p.set_defaults(func=cmd_zoo)
+
+    from .analysis.cli import add_parser as add_analyze_parser
+    add_analyze_parser(sub)
     return parser
 
 
