@@ -24,6 +24,8 @@ def add_parser(sub) -> None:
     p.add_argument("--blocks", default=None,
                    help="similarity/fourier: regex on module names (default: every nn.ModuleList member)")
     p.add_argument("--batch-size", type=_positive_int, default=50)
+    p.add_argument("--bootstrap", type=int, default=0,
+                   help="symbols: resample the images N times for a 90%% interval of nu (0: off)")
     p.add_argument("--prior-weight", type=float, default=0.1, help="prior: the regularised arm's weight")
     p.add_argument("--seeds", type=_positive_int, default=3, help="prior: seeds 0..N-1 per arm")
     p.add_argument("--epochs", type=_positive_int, default=30, help="prior: epochs of LIMIT/32 steps each")
@@ -48,7 +50,8 @@ def cmd_analyze(args) -> int:
     elif args.analysis == "symbols":
         from .symbols import analyze_symbols
 
-        result = analyze_symbols(args.model, snrs=args.snr, batch_size=args.batch_size, **common)
+        result = analyze_symbols(args.model, snrs=args.snr, batch_size=args.batch_size, bootstrap=args.bootstrap,
+                                 **common)
     elif args.analysis == "papr":
         from .papr import analyze_papr
 
@@ -76,7 +79,8 @@ def summary(result: dict) -> str:
     lines = []
     for r in result["rows"]:
         if kind == "symbols":
-            lines.append(f"{r['model']:>10s} {r['snr_db']:5.1f} dB  nu {r['nu']:7.2f}  kurtosis {r['kurtosis']:6.3f}  "
+            ci = f" [{r['nu_5pct']:.1f}, {r['nu_95pct']:.1f}]" if "nu_5pct" in r else ""
+            lines.append(f"{r['model']:>10s} {r['snr_db']:5.1f} dB  nu {r['nu']:7.2f}{ci}  kurtosis {r['kurtosis']:6.3f}  "
                          f"KS(Gaussian) {r['ks_gaussian']:.4f}  KS(t) {r['ks_student_t']:.4f}")
         elif kind == "papr":
             lines.append(f"{r['model']:>10s} {r['snr_db']:5.1f} dB  PAPR(1e-3) {r['papr_db_1e-3']:.2f} dB  "

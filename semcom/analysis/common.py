@@ -19,12 +19,15 @@ NOISE_SEED = 1234
 
 
 def load_models(names: list[str]) -> dict[str, JSCCModel]:
-    """Zoo names or checkpoint paths -> models in eval mode, by the name given."""
+    """Zoo names or checkpoint paths -> models in eval mode, by name (a checkpoint by its file's stem)."""
     from ..zoo import load_model
 
     if not names:
         raise ValueError("--model needs at least one zoo name or checkpoint")
-    return {name: load_model(name).eval() for name in names}
+    labels = [Path(n).stem if n.endswith(".pt") else n for n in names]
+    if len(set(labels)) < len(labels):
+        labels = list(names)
+    return {label: load_model(name).eval() for label, name in zip(labels, names)}
 
 
 def centre_crop(images: ImageSet, size: int) -> ImageSet:

@@ -81,16 +81,28 @@ def image_entropy_bits(images: np.ndarray) -> float:
 
 
 @torch.no_grad()
-def encode_all(model, images, snr_db: float, batch_size: int, progress: bool, desc: str) -> torch.Tensor:
-    """Standardized real components of every image's symbols at ``snr_db``: [N]."""
-    parts = [standardized_components(model.encode(x, snr_db)) for x in batches(images, batch_size, progress, desc)]
-    return torch.cat(parts)
+def encode_all(model, images, snr_db: float, batch_size: int, progress: bool, desc: str) -> list[torch.Tensor]:
+    """Standardized real components of each image's symbols at ``snr_db``: one [2k] tensor per image."""
+    return [standardized_components(s[None]) for x in batches(images, batch_size, progress, desc)
+            for s in model.encode(x, snr_db)]
+
+
+def bootstrap_nu(per_image: list[torch.Tensor], resamples: int, seed: int = 0) -> tuple[float, float]:
+    """5 % and 95 % points of nu fitted to ``resamples`` resamplings of the images (with replacement):
+    symbols of one image are not independent, so images are the unit that is resampled."""
+    rng = np.random.default_rng(seed)
+    nus = [fit_student_t(torch.cat([per_image[i] for i in rng.integers(len(per_image), size=len(per_image))]))["nu"]
+           for _ in range(resamples)]
+    return float(np.percentile(nus, 5)), float(np.percentile(nus, 95))
 
 
 def analyze_symbols(models: list[str], data: str | None, snrs: list[float], out: Path, limit: int | None = None,
-                    crop: int | None = None, batch_size: int = 100, progress: bool = True) -> dict:
-    """Per model and SNR: nu, scale, kurtosis, KS distances. Writes ``symbols.csv`` and ``symbols.png``
-    (histogram of the components against the Gaussian and the fitted t)."""
+                    crop: int | None = None, batch_size: int = 100, bootstrap: int = 0, progress: bool = True) -> dict:
+    """Per model and SNR: nu, scale, kurtosis, KS distances (with ``bootstrap`` > 0 also a 90 %
+    interval of nu over resampled images). Writes ``symbols.csv`` and ``symbols.png``
+    (histogram of the components against the Gaussian and the fitted t; nu against SNR)."""
+    if bootstrap < 0:
+        raise ValueError(f"--bootstrap must be >= 0, got {bootstrap}")
     images = load_analysis_images(data, limit, crop)
     entropies = [image_entropy_bits(im) for im in images.images]
     dataset = {"n_images": len(images), "entropy_bits_mean": round(float(np.mean(entropies)), 4),
@@ -98,9 +110,12 @@ def analyze_symbols(models: list[str], data: str | None, snrs: list[float], out:
     rows, samples = [], {}
     for name, model in load_models(models).items():
         for snr in snrs:
-            x = encode_all(model, images, snr, batch_size, progress, f"{name} {snr:g} dB")
-            samples[(name, snr)] = x
-            rows.append({"model": name, "snr_db": snr, **describe_symbols(x)})
+            per_image = encode_all(model, images, snr, batch_size, progress, f"{name} {snr:g} dB")
+            samples[(name, snr)] = x = torch.cat(per_image)
+            row = {"model": name, "snr_db": snr, **describe_symbols(x)}
+            if bootstrap:
+                row["nu_5pct"], row["nu_95pct"] = (round(v, 3) for v in bootstrap_nu(per_image, bootstrap))
+            rows.append(row)
     write_csv(out / "symbols.csv", [{**r, **dataset} for r in rows])
     plot_symbols(rows, samples, out / "symbols.png")
     return {"analysis": "symbols", "data": str(data), **dataset, "rows": rows}
@@ -108,11 +123,18 @@ def analyze_symbols(models: list[str], data: str | None, snrs: list[float], out:
 
 def plot_symbols(rows: list[dict], samples: dict, path: Path) -> None:
     """Log-density histograms of the components of each model (first SNR), with the unit
-    Gaussian and the fitted Student's t."""
+    Gaussian and the fitted Student's t; last panel: nu against SNR per model."""
     plt = pyplot()
     models = list(dict.fromkeys(r["model"] for r in rows))
-    fig, axes = plt.subplots(1, len(models), figsize=(4.5 * len(models), 4), squeeze=False)
+    fig, axes = plt.subplots(1, len(models) + 1, figsize=(4.5 * (len(models) + 1), 4), squeeze=False)
     z = torch.linspace(-8, 8, 401, dtype=torch.float64)
+    for model in models:
+        mine = [r for r in rows if r["model"] == model]
+        axes[0, -1].plot([r["snr_db"] for r in mine], [r["nu"] for r in mine], marker="o", label=model)
+    axes[0, -1].set(xlabel="SNR (dB)", ylabel="Student's-t nu (degrees of freedom)",
+                    title="fitted nu (smaller: heavier tails)")
+    axes[0, -1].grid(alpha=0.3, which="both")
+    axes[0, -1].legend(fontsize=8)
     for ax, model in zip(axes[0], models):
         r = next(r for r in rows if r["model"] == model)
         x = samples[(model, r["snr_db"])].numpy()

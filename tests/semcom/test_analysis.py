@@ -171,3 +171,15 @@ def test_analyze_bad_input_is_one_error_line(tmp_path, capsys):
     assert "smaller than --crop 64" in capsys.readouterr().err
     assert main(["analyze", "symbols", "--model", "nope", "--data", str(tmp_path / "imgs")]) == 2
     assert "semcom: error:" in capsys.readouterr().err
+
+
+def test_symbols_bootstrap_interval_and_checkpoint_labels(npz_data, tmp_path, capsys):
+    from semcom.zoo import resolve
+
+    ckpt = tmp_path / "my-model.pt"
+    ckpt.write_bytes(resolve("cnn").read_bytes())
+    assert main(["--threads", "1", "analyze", "symbols", "--model", f"vit,{ckpt}", "--data", str(npz_data),
+                 "--limit", "6", "--snr", "10", "--bootstrap", "4", "--json", "--out", str(tmp_path)]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert [r["model"] for r in rows] == ["vit", "my-model"]
+    assert all(r["nu_5pct"] <= r["nu_95pct"] for r in rows)
