@@ -42,4 +42,4 @@ for r in 1/12 1/3; do
 done
 cp $RUNS/prior/no-prior-seed0/checkpoint.pt $RUNS/ratio/small-cnn-1_6.pt
 $A symbols --model $RUNS/ratio/small-cnn-1_12.pt,$RUNS/ratio/small-cnn-1_6.pt,$RUNS/ratio/small-cnn-1_3.pt \
-  --data "$CIFAR" --limit 200 --snr 0,10,20 --bootstrap 20 --json --out $RES/ratio > $RES/ratio/symbols.json
+  --data "$CIFAR" --limit 200 --snr 0,10,20 --bootstrap 10 --json --out $RES/ratio > $RES/ratio/symbols.json
