@@ -161,6 +161,146 @@ for rec in trx.receive_all(buffer):
 ]
 
 
+ANALYSIS_SETUP = ("code", """import os
+import tempfile
+from pathlib import Path
+
+from IPython.display import Image, display
+
+SMALL = os.environ.get("SEMCOM_NOTEBOOK_SMALL") == "1"
+DATA = os.environ.get("SEMCOM_DATA") or "../../shared/data/cifar10.npz"
+N_IMAGES = 8 if SMALL else 200
+OUT = Path(tempfile.mkdtemp())
+MODELS = ["cnn", "vit"]
+SNRS = [0.0, 10.0] if SMALL else [0.0, 10.0, 20.0]""")
+
+ANALYSIS_SIMILARITY = [
+    ("md", """# Average cosine similarity across blocks
+
+SemViT (Yoo et al., IEEE Access 2023) measures, for each block's output [B, H, W, C], the mean
+cosine similarity between the C-dim feature vectors of every pair of distinct spatial positions,
+averaged over the data set. Blocks that mix global context make positions alike; local convolutions
+keep them apart. Same as `semcom analyze similarity --model cnn,vit --data DATA --limit 200`.
+
+The blocks are found generically: every member of an `nn.ModuleList` (the CNN's residual blocks,
+the ViT's transformer blocks), recorded with forward hooks."""),
+    ANALYSIS_SETUP,
+    ("code", """from semcom.analysis.hooks import default_blocks
+from semcom.zoo import load_model
+
+for name in MODELS:
+    print(name, default_blocks(load_model(name)))"""),
+    ("code", """from semcom.analysis.similarity import analyze_similarity
+
+result = analyze_similarity(MODELS, DATA, SNRS, OUT, limit=N_IMAGES, progress=False)
+for r in result["rows"]:
+    print(f"{r['model']:4s} {r['snr_db']:5.1f} dB {r['block']:>18s} {r['cos_sim']:.3f}")
+display(Image(filename=OUT / "similarity.png"))"""),
+    ("md", """A check against known answers: identical tokens have similarity 1, orthogonal ones 0."""),
+    ("code", """import torch
+from semcom.analysis.similarity import mean_cosine_similarity
+
+print(mean_cosine_similarity(torch.ones(1, 4, 4, 8)).item(), mean_cosine_similarity(torch.eye(16).reshape(1, 4, 4, 16)).item())"""),
+]
+
+ANALYSIS_FOURIER = [
+    ("md", """# Fourier analysis of block outputs
+
+For each block, the channel-mean feature map's 2-D FFT amplitude on the diagonal, from DC to the
+highest frequency, averaged over the data set and set beside the input image's (SemViT; the measure
+of Park and Kim, "How do vision transformers work?": attention acts as a low-pass filter, convolution
+as a high-pass one). One number per block: the relative high-frequency amplitude |F(Nyquist)| / |F(DC)|.
+Same as `semcom analyze fourier --model cnn,vit --data DATA --limit 200`."""),
+    ANALYSIS_SETUP,
+    ("code", """from semcom.analysis.fourier import analyze_fourier
+
+result = analyze_fourier(MODELS, DATA, SNRS, OUT, limit=N_IMAGES, progress=False)
+for r in result["rows"]:
+    print(f"{r['model']:4s} {r['snr_db']:5.1f} dB {r['block']:>18s} {r['high_freq_rel_amp']:.4f}")
+display(Image(filename=OUT / "fourier.png"))"""),
+    ("md", "A constant map has all its amplitude at DC:"),
+    ("code", """import torch
+from semcom.analysis.fourier import diagonal_amplitude, high_frequency_ratio
+
+diag = diagonal_amplitude(torch.full((1, 8, 8, 3), 0.7))[0]
+print(diag.tolist(), high_frequency_ratio(diag))"""),
+]
+
+ANALYSIS_SYMBOLS = [
+    ("md", """# Symbol distribution: a Student's-t fit
+
+The source-channel equilibrium paper (Yoo et al., arXiv 2512.14022) models learned channel symbols
+as Student's t. Per model and SNR: nu, scale, excess kurtosis and the Kolmogorov-Smirnov distance to
+the Gaussian and to the fitted t, of the real and imaginary parts at unit variance. The paper relates
+nu to the data set's entropy variability: CIFAR-10 against photos (BSDS500, if present).
+Same as `semcom analyze symbols --model cnn,vit --data DATA --limit 200`."""),
+    ANALYSIS_SETUP,
+    ("code", """from semcom.analysis.symbols import analyze_symbols
+
+cifar = analyze_symbols(MODELS, DATA, SNRS, OUT / "cifar", limit=N_IMAGES, progress=False)
+print(f"data entropy {cifar['entropy_bits_mean']:.2f} ± {cifar['entropy_bits_std']:.2f} bits/pixel")
+for r in cifar["rows"]:
+    print(f"{r['model']:4s} {r['snr_db']:5.1f} dB nu {r['nu']:6.2f} kurtosis {r['kurtosis']:5.2f} "
+          f"KS(Gaussian) {r['ks_gaussian']:.4f} KS(t) {r['ks_student_t']:.4f}")
+display(Image(filename=OUT / "cifar" / "symbols.png"))"""),
+    ("md", "## Photos: a data set of more variable entropy (32x32 centre crops, the CIFAR size)"),
+    ("code", """PHOTOS = Path(os.environ.get("SEMCOM_PHOTOS") or "../../shared/data/bsds500/val")
+if PHOTOS.exists():
+    photos = analyze_symbols(MODELS, str(PHOTOS), SNRS, OUT / "photos", limit=N_IMAGES, crop=32, progress=False)
+    print(f"data entropy {photos['entropy_bits_mean']:.2f} ± {photos['entropy_bits_std']:.2f} bits/pixel")
+    for a, b in zip(cifar["rows"], photos["rows"]):
+        print(f"{a['model']:4s} {a['snr_db']:5.1f} dB  nu CIFAR-10 {a['nu']:6.2f}  nu photos {b['nu']:6.2f}")
+else:
+    print(f"{PHOTOS} not found: set SEMCOM_PHOTOS to a photo folder")"""),
+    ("md", "The fit recovers nu of samples drawn from a known Student's t:"),
+    ("code", """import torch
+from semcom.analysis.symbols import describe_symbols
+
+x = torch.distributions.StudentT(4.0).sample((20000,))
+print(describe_symbols(x / x.std()))"""),
+]
+
+ANALYSIS_PRIOR = [
+    ("md", """# The prior regulariser's effect on convergence
+
+The same short training run of a small CNN (fixed seeds) with and without the regulariser that
+pulls the symbols toward a Gaussian (`phy.prior.PriorRegularizer`), several seeds; validation PSNR
+against step with its spread. Same as `semcom analyze prior --data DATA` (CPU-sized: 30 epochs of
+50 steps, 3 seeds; here a few steps when run by the tests)."""),
+    ANALYSIS_SETUP,
+    ("code", """from semcom.analysis.prior import PriorExperiment, analyze_prior
+
+exp = PriorExperiment(data=DATA, out=str(OUT), **({"limit": 32, "epochs": 2, "seeds": (0, 1)} if SMALL else {}))
+result = analyze_prior(exp, OUT, progress=False)
+print(f"target {result['target_psnr_db']} dB")
+for arm, s in result["arms"].items():
+    print(f"{arm:>20s}: final {s['final_psnr_db']:.2f} ± {s['final_psnr_std_db']:.2f} dB, "
+          f"steps to target {s['steps_to_target']}")
+display(Image(filename=OUT / "prior.png"))"""),
+]
+
+ANALYSIS_PAPR = [
+    ("md", """# PAPR of the learned symbols
+
+Symbol tails drive the peak-to-average power ratio. Each model's symbols go through the SISO OFDM
+transmitter (seed numerology, 4x oversampled), against i.i.d. Gaussian symbols through the same
+transmitter and the Gaussian approximation 1 - (1 - e^-g)^N; compared at CCDF 1e-3.
+Same as `semcom analyze papr --model cnn,vit --data DATA --limit 200`."""),
+    ANALYSIS_SETUP,
+    ("code", """from semcom.analysis.papr import analyze_papr
+
+result = analyze_papr(MODELS, DATA, SNRS, OUT, limit=N_IMAGES, progress=False)
+for r in result["rows"]:
+    print(f"{r['model']:4s} {r['snr_db']:5.1f} dB PAPR(1e-3) {r['papr_db_1e-3']:.2f} dB, Gaussian symbols "
+          f"{r['gaussian_papr_db_1e-3']:.2f} dB, theory {r['theory_papr_db_1e-3']:.2f} dB")
+display(Image(filename=OUT / "papr.png"))"""),
+]
+
+NOTEBOOKS = {"phy_tour": PHY_TOUR, "ota_walkthrough": OTA_WALKTHROUGH, "analysis_similarity": ANALYSIS_SIMILARITY,
+             "analysis_fourier": ANALYSIS_FOURIER, "analysis_symbols": ANALYSIS_SYMBOLS,
+             "analysis_prior": ANALYSIS_PRIOR, "analysis_papr": ANALYSIS_PAPR}
+
+
 def build(cells) -> nbformat.NotebookNode:
     nb = new_notebook()
     nb.cells = [new_markdown_cell(src) if kind == "md" else new_code_cell(src) for kind, src in cells]
@@ -170,6 +310,6 @@ def build(cells) -> nbformat.NotebookNode:
 
 if __name__ == "__main__":
     here = Path(__file__).parent
-    for name, cells in (("phy_tour", PHY_TOUR), ("ota_walkthrough", OTA_WALKTHROUGH)):
+    for name, cells in NOTEBOOKS.items():
         nbformat.write(build(cells), here / f"{name}.ipynb")
         print("wrote", here / f"{name}.ipynb")

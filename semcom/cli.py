@@ -18,6 +18,7 @@ import warnings
 
 from .commands import _command, _HelpFormatter, _positive_int, _snr_list, _snr_value, _str_list, user_errors
 from .commands import train as train_command
+from .analysis.cli import add_parser as add_analyze_parser
 from .gnuradio import cli as gnuradio_cli
 
 def set_threads(threads: int | None) -> None:
@@ -238,7 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="torch CPU threads (default: $SEMCOM_THREADS or torch's choice)")
     sub = parser.add_subparsers(dest="command", required=True)
     for add in (train_command.add_parser, _add_eval, _add_sweep, _add_ota, _add_demo, _add_export, _add_zoo,
-                gnuradio_cli.add_parser):
+                gnuradio_cli.add_parser, add_analyze_parser):
         add(sub)
     return parser
 
