@@ -1,0 +1,230 @@
+"""``--baseline digital``: every available codec with every 5G NR MCS, at one SNR point, over any link.
+
+Per image, each codec fills the transport block of each MCS with its best fitting payload
+(:meth:`semcom.codecs.ImageCodec.fit`); the TBs of all codecs and images of one size go through the
+link and the TB decoder as one batch per MCS. The rows it gives, per SNR:
+
+* ``<codec>-ldpc(best)``: that codec at the MCS with the best mean PSNR over the set (genie);
+* ``best-ldpc``: the best of those (best codec + MCS, genie: the literature's convention);
+* ``best-ldpc-practical``: per image, the MCS picked from the link's SNR estimate with the measured
+  10 %-BLER thresholds (:func:`phy.digital.practical_mcs`) and the codec whose payload the
+  transmitter knows to be best at that TB size; block errors are counted in ``bler``;
+* ``<codec>@capacity`` and ``best@capacity``: error-free at ``k log2(1 + SNR)`` bits, the separation
+  bound (best: per image, the codec the transmitter knows to be best).
+
+Speed: an MCS is simulated only where the measured thresholds say it can matter
+(:func:`phy.digital.worth_trying`); encodes are cached per (image, quality).
+
+Mosaic mode (``mosaic=(8, 8)``) reproduces the published CIFAR-10 BPG + LDPC baseline (SemViT's
+``bpg-ldpc.ipynb``): 64 test images tiled into one 256x256 picture (the last 16 into a 128x128 one),
+the MCS set rates 1/3, 1/2, 2/3 with BPSK, QPSK, 16-QAM and 64-QAM, the fallback the CIFAR mean
+colour, and PSNR taken per mosaic and averaged weighted by its number of images.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from phy.digital import SEMVIT_MCS, TransportBlockQAM, nr_grid, parse_mcs, practical_mcs, worth_trying
+
+from .baseline import FRAME_OVERHEAD_BYTES, capacity_bytes, effective_noise_var, pack_frame, unpack_frame
+from .codecs import CodecError, fallback_image, make_codec, psnr_u8
+
+MAX_CODED_BITS_PER_CALL = 1 << 21  # decoder batch size bound (memory)
+
+
+@dataclass
+class Outcome:
+    """Per-image results of one scheme: PSNR (dB), block error, and what was sent."""
+
+    psnr: np.ndarray
+    error: np.ndarray
+    images: list = field(default_factory=list)
+
+
+def tile_mosaics(images: np.ndarray, grid: tuple[int, int] = (8, 8)) -> tuple[list[np.ndarray], np.ndarray]:
+    """uint8 [N, h, w, 3] -> (mosaics of rows x cols images, images per mosaic). A last, smaller group
+    is tiled into the smallest square that holds it (16 -> 4x4)."""
+    rows, cols = grid
+    per = rows * cols
+    mosaics, counts = [], []
+    for start in range(0, len(images), per):
+        batch = images[start:start + per]
+        r = c = math.ceil(math.sqrt(len(batch))) if len(batch) < per else None
+        r, c = (r, c) if r else (rows, cols)
+        pad = np.zeros((r * c - len(batch),) + batch.shape[1:], np.uint8)
+        full = np.concatenate([batch, pad]) if len(pad) else batch
+        h, w = batch.shape[1:3]
+        mosaics.append(full.reshape(r, c, h, w, 3).transpose(0, 2, 1, 3, 4).reshape(r * h, c * w, 3))
+        counts.append(len(batch))
+    return mosaics, np.array(counts)
+
+
+class DigitalSearch:
+    """Runs the ``digital`` rows at one SNR over ``channel`` for a list of images (any sizes).
+
+    :param ratio: channel uses per real pixel value (k / n), as the JSCC frame's.
+    :param codecs: codec names; ``mcs``: MCS names (default: both NR tables).
+    :param weights: per-image weights of the means (mosaic mode: images per mosaic).
+    """
+
+    def __init__(self, ratio: float, codecs, mcs=None, weights=None, progress=None):
+        self.ratio = float(ratio)
+        self.codecs = list(codecs)
+        self.grid = [parse_mcs(m) for m in mcs] if mcs else list(nr_grid())
+        self.weights = weights
+        self.progress = progress
+        self._chains: dict = {}
+
+    def num_symbols(self, image: np.ndarray) -> int:
+        return int(round(self.ratio * image.size))
+
+    def chain(self, num_symbols: int, mcs) -> TransportBlockQAM | None:
+        key = (num_symbols, mcs.name)
+        if key not in self._chains:
+            try:
+                self._chains[key] = TransportBlockQAM(num_symbols, mcs)
+            except ValueError:  # rate below what the code takes at this size
+                self._chains[key] = None
+        return self._chains[key]
+
+    def row_names(self) -> list[str]:
+        return ([f"{c}-ldpc(best)" for c in self.codecs] + ["best-ldpc", "best-ldpc-practical"]
+                + [f"{c}@capacity" for c in self.codecs] + ["best@capacity"])
+
+    # -- one SNR ---------------------------------------------------------------------------------
+    @torch.no_grad()
+    def run(self, images: list, snr_db: float, channel, seed: int = 0) -> dict[str, dict]:
+        """{row scheme: {"psnr_db", "bler", "mcs", "per_image"}} for one SNR."""
+        n = len(images)
+        groups = defaultdict(list)
+        for i, im in enumerate(images):
+            groups[im.shape].append(i)
+        coded: dict = {}  # (codec, mcs) -> Outcome
+        estimate = np.full(n, float(snr_db))
+        for shape, idx in groups.items():
+            k = self.num_symbols(images[idx[0]])
+            candidates = worth_trying(self.grid, snr_db)
+            first = self._simulate(images, idx, k, candidates[0], snr_db, channel, seed, coded)
+            estimate[idx] = first
+            chosen = {practical_mcs(float(e), self.grid).name for e in first}
+            rest = [m for m in self.grid if m.name in chosen or m in candidates[1:]]
+            for m in rest:
+                if m is not candidates[0]:
+                    self._simulate(images, idx, k, m, snr_db, channel, seed, coded)
+        return self._rows(images, snr_db, coded, estimate)
+
+    def _simulate(self, images, idx, k, mcs, snr_db, channel, seed, coded) -> np.ndarray:
+        """Send every codec's TB of the images ``idx`` at ``mcs``; fills ``coded``; returns the link's
+        SNR estimate per image (dB)."""
+        chain = self.chain(k, mcs)
+        for c in self.codecs:
+            coded.setdefault((c, mcs.name), Outcome(np.zeros(len(images)), np.ones(len(images), bool),
+                                                    [None] * len(images)))
+        if chain is None:
+            for c in self.codecs:
+                for i in idx:
+                    coded[(c, mcs.name)].psnr[i] = psnr_u8(fallback_image(*images[i].shape[:2]), images[i])
+            return np.full(len(idx), float(snr_db))
+        budget = chain.k // 8 - FRAME_OVERHEAD_BYTES
+        rows = [(c, i) for c in self.codecs for i in idx]
+        fits = {(c, i): make_codec(c).fit(images[i], budget) if budget > 0 else None for c, i in rows}
+        per_call = max(1, MAX_CODED_BITS_PER_CALL // chain.n)
+        est = {}
+        for start in range(0, len(rows), per_call):
+            part = rows[start:start + per_call]
+            bits = np.zeros((len(part), chain.k), np.uint8)
+            for r, key in enumerate(part):
+                if fits[key] is not None:
+                    bits[r] = pack_frame(fits[key][0], fits[key][1], chain.k)
+            s = chain.modulate(torch.from_numpy(bits))
+            gen = torch.Generator().manual_seed(seed + start)
+            torch.manual_seed(seed + start)  # Sionna channels draw from torch's global generator
+            out = channel(s, torch.full((len(part),), float(snr_db)), generator=gen)
+            bits_hat, ok = chain.demodulate(out.s_hat, effective_noise_var(out, s))
+            bits_hat = bits_hat.round().to(torch.uint8).numpy()
+            snr_est = torch.as_tensor(out.snr_eff_db, dtype=torch.float32).reshape(-1).expand(len(part))
+            for r, (c, i) in enumerate(part):
+                est.setdefault(i, float(snr_est[r]))
+                image = self._receive(c, images[i], fits[(c, i)], bool(ok[r]), bits_hat[r])
+                o = coded[(c, mcs.name)]
+                o.error[i] = image is None
+                o.images[i] = image if image is not None else fallback_image(*images[i].shape[:2])
+                o.psnr[i] = psnr_u8(o.images[i], images[i])
+            if self.progress is not None:
+                self.progress.update(len(part))
+        return np.array([est[i] for i in idx])
+
+    @staticmethod
+    def _receive(codec, image, fit, ok, bits_hat):
+        if fit is None or not ok:
+            return None
+        try:
+            setting, payload = unpack_frame(bits_hat)
+            return make_codec(codec).decode(payload, image.shape[0], image.shape[1], setting)
+        except CodecError:
+            return None
+
+    # -- the rows --------------------------------------------------------------------------------
+    def _mean(self, values: np.ndarray) -> float:
+        return float(np.average(values, weights=self.weights))
+
+    def _rows(self, images, snr_db, coded, estimate) -> dict[str, dict]:
+        rows = {}
+        n = len(images)
+        for c in self.codecs:  # genie MCS per codec
+            tried = [(m, o) for (cc, m), o in coded.items() if cc == c]
+            m, o = max(tried, key=lambda t: self._mean(t[1].psnr))
+            rows[f"{c}-ldpc(best)"] = {**self._row(o.psnr, o.error, m, o.images), "codec": c}
+        best = max(rows.values(), key=lambda r: r["psnr_db"])
+        rows["best-ldpc"] = {**best, "mcs": f"{best['codec']}+{best['mcs']}"}
+        # practical: per image its MCS from the estimate, and the codec the transmitter knows is best there
+        psnr, error, out, picks = np.zeros(n), np.zeros(n, bool), [None] * n, []
+        for i in range(n):
+            m = practical_mcs(float(estimate[i]), self.grid).name
+            c = max(self.codecs, key=lambda cc: self._known_psnr(cc, images[i], m))
+            o = coded[(c, m)]
+            psnr[i], error[i], out[i] = o.psnr[i], o.error[i], o.images[i]
+            picks.append(m)
+        rows["best-ldpc-practical"] = self._row(psnr, error, "/".join(sorted(set(picks))), out)
+        caps = {c: self._capacity(c, images, snr_db) for c in self.codecs}
+        for c, (p, ims) in caps.items():
+            rows[f"{c}@capacity"] = self._row(p, np.zeros(n, bool), "", ims)
+        pick = [max(self.codecs, key=lambda cc: caps[cc][0][i]) for i in range(n)]
+        rows["best@capacity"] = self._row(np.array([caps[pick[i]][0][i] for i in range(n)]), np.zeros(n, bool), "",
+                                          [caps[pick[i]][1][i] for i in range(n)])
+        return rows
+
+    def _known_psnr(self, codec, image, mcs_name) -> float:
+        """The PSNR the transmitter's encode gives in the TB of ``mcs_name`` (no channel involved)."""
+        chain = self.chain(self.num_symbols(image), parse_mcs(mcs_name))
+        if chain is None:
+            return -1.0
+        fit = make_codec(codec).fit(image, chain.k // 8 - FRAME_OVERHEAD_BYTES)
+        if fit is None:
+            return -1.0
+        return psnr_u8(make_codec(codec).decode(fit[1], image.shape[0], image.shape[1], fit[0]), image)
+
+    def _capacity(self, codec, images, snr_db):
+        c = make_codec(codec)
+        psnr, out = np.zeros(len(images)), []
+        for i, im in enumerate(images):
+            fit = c.fit(im, capacity_bytes(self.num_symbols(im), snr_db))
+            rx = fallback_image(*im.shape[:2]) if fit is None else c.decode(fit[1], im.shape[0], im.shape[1], fit[0])
+            psnr[i] = psnr_u8(rx, im)
+            out.append(rx)
+        return psnr, out
+
+    def _row(self, psnr, error, mcs, images) -> dict:
+        return {"psnr_db": round(self._mean(psnr), 4), "bler": round(self._mean(error.astype(float)), 5),
+                "mcs": mcs, "images": images}
+
+
+def semvit_mcs() -> tuple[str, ...]:
+    """The published baseline's MCS set (rates 1/3, 1/2, 2/3 with BPSK, QPSK, 16-QAM, 64-QAM)."""
+    return SEMVIT_MCS
