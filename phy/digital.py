@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import math
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -139,12 +140,16 @@ def practical_mcs(snr_est_db: float | None, candidates, margin_db: float = 0.0) 
 def worth_trying(candidates, snr_db: float, below_db: float = 1.5, above_db: float = 1.0) -> list[MCS]:
     """Speed: the MCS a genie search needs at ``snr_db``. Skips those whose measured threshold is more than
     ``above_db`` above it (they fail) and those more than ``below_db`` under it except the most efficient
-    of them (a decodable scheme with a lower rate carries less). Unmeasured schemes are always kept."""
+    of them (a decodable scheme with a lower rate carries less). An unmeasured scheme is kept unless its
+    Shannon limit is above ``snr_db + above_db``."""
     th = measured_thresholds()
     keep, safe = [], []
     for m in candidates:
         t = th.get(m.name)
-        if t is None or snr_db - below_db <= t <= snr_db + above_db:
+        if t is None:
+            if 10 * math.log10(2 ** m.spectral_efficiency - 1) <= snr_db + above_db:
+                keep.append(m)
+        elif snr_db - below_db <= t <= snr_db + above_db:
             keep.append(m)
         elif t < snr_db - below_db:
             safe.append(m)
@@ -189,8 +194,10 @@ class TransportBlockQAM:
         if self.k < 1 or self.k / self.n < MIN_CODERATE:
             raise ValueError(f"{self.name} over {num_symbols} symbols: transport block of {self.k} bits in "
                              f"{self.n} coded bits (rate below {MIN_CODERATE:g}, the lowest the LDPC code takes)")
-        self.encoder = TBEncoder(self.k, self.n, min(self.mcs.code_rate, MAX_CODERATE), m, channel_type="PDSCH",
-                                 device="cpu")
+        with warnings.catch_warnings():  # a short TB at the highest MCS exceeds 948/1024 after its CRC
+            warnings.filterwarnings("ignore", message="Effective coderate")
+            self.encoder = TBEncoder(self.k, self.n, min(self.mcs.code_rate, MAX_CODERATE), m,
+                                     channel_type="PDSCH", device="cpu")
         self.decoder = TBDecoder(self.encoder, num_bp_iter=num_iter, device="cpu")
         kind = "pam" if m == 1 else "qam"
         self.mapper = Mapper(kind, m, device="cpu")

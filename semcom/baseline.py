@@ -40,7 +40,17 @@ def expand_baselines(names) -> list[str]:
     return out
 
 
-def parse_scheme(name: str) -> tuple[str, str | None]:
+def parse_scheme(name: str) -> tuple[str, str | None, str | None]:
+    """The earlier form: ``jpeg+ldpc1/2-16qam`` -> ("jpeg", "1/2", "16qam"); ``heic+nr64-mcs5`` ->
+    ("heic", "nr64-mcs5", None); ``webp@capacity`` -> ("webp", None, None)."""
+    codec, mcs = split_scheme(name)
+    if mcs is None or not mcs.startswith("ldpc"):
+        return codec, mcs, None
+    rate, _, modulation = mcs[len("ldpc"):].partition("-")
+    return codec, rate, modulation
+
+
+def split_scheme(name: str) -> tuple[str, str | None]:
     """``jpeg+ldpc1/2-16qam`` -> ("jpeg", "ldpc1/2-16qam"); ``webp@capacity`` -> ("webp", None)."""
     if name in ("raw-256qam", DIGITAL):
         return name, None
@@ -95,7 +105,9 @@ class DigitalBaseline:
     def __init__(self, codec: str, num_symbols: int, modulation: str = "16qam", code_rate: str = "1/2",
                  mcs: str | None = None):
         self.codec = make_codec(codec)
-        self.phy = TransportBlockQAM(num_symbols, mcs or f"ldpc{code_rate}-{modulation}")
+        if mcs is None:  # (None, "nr64-mcs5") is how parse_scheme gives an NR MCS
+            mcs = code_rate if modulation is None else f"ldpc{code_rate}-{modulation}"
+        self.phy = TransportBlockQAM(num_symbols, mcs)
         self.name = f"{codec}+{self.phy.name}"
         self.max_payload = self.phy.k // 8 - FRAME_OVERHEAD_BYTES
 

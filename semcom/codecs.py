@@ -127,6 +127,11 @@ class ImageCodec:
     def fit(self, image: np.ndarray, max_bytes: int) -> tuple[int, bytes] | None:
         """(setting, payload) of the highest quality that fits ``max_bytes``, of the variant that gives the
         higher PSNR there; None when nothing fits."""
+        found = self.fit_psnr(image, max_bytes)
+        return None if found is None else found[:2]
+
+    def fit_psnr(self, image: np.ndarray, max_bytes: int) -> tuple[int, bytes, float] | None:
+        """:meth:`fit` and the PSNR (dB) its payload decodes to."""
         image = np.ascontiguousarray(image, dtype=np.uint8)
         digest = hashlib.sha1(image.tobytes()).digest()
         best = None
@@ -141,7 +146,7 @@ class ImageCodec:
                     hi = q - 1
             if found is not None and (best is None or found[0] > best[0]):
                 best = found
-        return None if best is None else (best[1], best[2])
+        return None if best is None else (best[1], best[2], best[0])
 
 
 class JPEG(ImageCodec):
@@ -242,7 +247,8 @@ def _heif_module():
 
 
 class HEIC(ISOBMFFCodec):
-    """HEVC intra (pillow-heif: x265 / libde265), the BPG class: x265 ``preset=slower``, ``tune=psnr``."""
+    """HEVC intra (pillow-heif: x265 / libde265), the BPG class: x265 ``preset=slower``, ``tune=psnr``.
+    One slice NAL unit is sent, without its length prefix."""
 
     name = "heic"
     variants = ("420", "444")
@@ -255,6 +261,16 @@ class HEIC(ISOBMFFCodec):
     def decode(self, payload, height, width, setting):
         _heif_module()
         return super().decode(payload, height, width, setting)
+
+    def _split(self, data):
+        """The coded data is one NAL unit behind a 4-byte length, which the receiver rebuilds."""
+        header, coded = super()._split(data)
+        if len(coded) < 4 or int.from_bytes(coded[:4], "big") != len(coded) - 4:
+            raise CodecError("HEIC: expected one NAL unit (one slice) in the coded data")
+        return header, coded[4:]
+
+    def _join(self, header, payload):
+        return super()._join(header, len(payload).to_bytes(4, "big") + payload)
 
 
 class AVIF(ISOBMFFCodec):

@@ -1,8 +1,10 @@
 """``--baseline digital``: every available codec with every 5G NR MCS, at one SNR point, over any link.
 
 Per image, each codec fills the transport block of each MCS with its best fitting payload
-(:meth:`semcom.codecs.ImageCodec.fit`); the TBs of all codecs and images of one size go through the
-link and the TB decoder as one batch per MCS. The rows it gives, per SNR:
+(:meth:`semcom.codecs.ImageCodec.fit`). The transmitter sends the TB of the codec it knows to be best
+at that size; the TBs of all images of one size go through the link and the TB decoder as one batch
+per MCS, and every codec's outcome for that image shares the TB's CRC result (same size, same channel
+realisation). The rows it gives, per SNR:
 
 * ``<codec>-ldpc(best)``: that codec at the MCS with the best mean PSNR over the set (genie);
 * ``best-ldpc``: the best of those (best codec + MCS, genie: the literature's convention);
@@ -120,45 +122,56 @@ class DigitalSearch:
         return self._rows(images, snr_db, coded, estimate)
 
     def _simulate(self, images, idx, k, mcs, snr_db, channel, seed, coded) -> np.ndarray:
-        """Send every codec's TB of the images ``idx`` at ``mcs``; fills ``coded``; returns the link's
-        SNR estimate per image (dB)."""
+        """Send one TB per image of ``idx`` at ``mcs``: the codec whose payload the transmitter knows is best
+        at that TB size. Every codec's outcome for that image shares the TB's CRC result (same TB size,
+        same channel realisation; the TB scrambler makes the coded bits independent of the payload), so
+        the link and decoder run once per image rather than once per codec. Fills ``coded``; returns the
+        link's SNR estimate per image (dB)."""
         chain = self.chain(k, mcs)
         for c in self.codecs:
             coded.setdefault((c, mcs.name), Outcome(np.zeros(len(images)), np.ones(len(images), bool),
                                                     [None] * len(images)))
-        if chain is None:
+        budget = chain.k // 8 - FRAME_OVERHEAD_BYTES if chain is not None else 0
+        fits = {(c, i): make_codec(c).fit_psnr(images[i], budget) if budget > 0 else None
+                for c in self.codecs for i in idx}
+        if chain is None or all(f is None for f in fits.values()):
             for c in self.codecs:
                 for i in idx:
-                    coded[(c, mcs.name)].psnr[i] = psnr_u8(fallback_image(*images[i].shape[:2]), images[i])
+                    self._store(coded[(c, mcs.name)], i, images[i], None)
             return np.full(len(idx), float(snr_db))
-        budget = chain.k // 8 - FRAME_OVERHEAD_BYTES
-        rows = [(c, i) for c in self.codecs for i in idx]
-        fits = {(c, i): make_codec(c).fit(images[i], budget) if budget > 0 else None for c, i in rows}
+        pick = {i: max(self.codecs, key=lambda c: fits[(c, i)][2] if fits[(c, i)] else -1.0) for i in idx}
         per_call = max(1, MAX_CODED_BITS_PER_CALL // chain.n)
-        est = {}
-        for start in range(0, len(rows), per_call):
-            part = rows[start:start + per_call]
+        est = np.zeros(len(idx))
+        for start in range(0, len(idx), per_call):
+            part = idx[start:start + per_call]
             bits = np.zeros((len(part), chain.k), np.uint8)
-            for r, key in enumerate(part):
-                if fits[key] is not None:
-                    bits[r] = pack_frame(fits[key][0], fits[key][1], chain.k)
+            for r, i in enumerate(part):
+                if fits[(pick[i], i)] is not None:
+                    bits[r] = pack_frame(*fits[(pick[i], i)][:2], chain.k)
             s = chain.modulate(torch.from_numpy(bits))
             gen = torch.Generator().manual_seed(seed + start)
             torch.manual_seed(seed + start)  # Sionna channels draw from torch's global generator
             out = channel(s, torch.full((len(part),), float(snr_db)), generator=gen)
             bits_hat, ok = chain.demodulate(out.s_hat, effective_noise_var(out, s))
             bits_hat = bits_hat.round().to(torch.uint8).numpy()
-            snr_est = torch.as_tensor(out.snr_eff_db, dtype=torch.float32).reshape(-1).expand(len(part))
-            for r, (c, i) in enumerate(part):
-                est.setdefault(i, float(snr_est[r]))
-                image = self._receive(c, images[i], fits[(c, i)], bool(ok[r]), bits_hat[r])
-                o = coded[(c, mcs.name)]
-                o.error[i] = image is None
-                o.images[i] = image if image is not None else fallback_image(*images[i].shape[:2])
-                o.psnr[i] = psnr_u8(o.images[i], images[i])
+            est[start:start + len(part)] = torch.as_tensor(out.snr_eff_db, dtype=torch.float32).reshape(-1) \
+                .expand(len(part)).numpy()
+            for r, i in enumerate(part):
+                sent = self._receive(pick[i], images[i], fits[(pick[i], i)], bool(ok[r]), bits_hat[r])
+                for c in self.codecs:
+                    fit = fits[(c, i)]
+                    rx = sent if c == pick[i] else (
+                        make_codec(c).decode(fit[1], *images[i].shape[:2], fit[0]) if fit and ok[r] else None)
+                    self._store(coded[(c, mcs.name)], i, images[i], rx)
             if self.progress is not None:
                 self.progress.update(len(part))
-        return np.array([est[i] for i in idx])
+        return est
+
+    @staticmethod
+    def _store(outcome: Outcome, i: int, image: np.ndarray, rx) -> None:
+        outcome.error[i] = rx is None
+        outcome.images[i] = rx if rx is not None else fallback_image(*image.shape[:2])
+        outcome.psnr[i] = psnr_u8(outcome.images[i], image)
 
     @staticmethod
     def _receive(codec, image, fit, ok, bits_hat):
@@ -205,16 +218,14 @@ class DigitalSearch:
         chain = self.chain(self.num_symbols(image), parse_mcs(mcs_name))
         if chain is None:
             return -1.0
-        fit = make_codec(codec).fit(image, chain.k // 8 - FRAME_OVERHEAD_BYTES)
-        if fit is None:
-            return -1.0
-        return psnr_u8(make_codec(codec).decode(fit[1], image.shape[0], image.shape[1], fit[0]), image)
+        fit = make_codec(codec).fit_psnr(image, chain.k // 8 - FRAME_OVERHEAD_BYTES)
+        return -1.0 if fit is None else fit[2]
 
     def _capacity(self, codec, images, snr_db):
         c = make_codec(codec)
         psnr, out = np.zeros(len(images)), []
         for i, im in enumerate(images):
-            fit = c.fit(im, capacity_bytes(self.num_symbols(im), snr_db))
+            fit = c.fit_psnr(im, capacity_bytes(self.num_symbols(im), snr_db))
             rx = fallback_image(*im.shape[:2]) if fit is None else c.decode(fit[1], im.shape[0], im.shape[1], fit[0])
             psnr[i] = psnr_u8(rx, im)
             out.append(rx)

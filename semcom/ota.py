@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
+from phy.digital import MCS_MIN_SNR_DB
 from phy.frame import FrameError, FrameHeader, decode_header, header_length, header_waveform, ltf_channel
 from phy.ofdm import OFDMConfig, preset
 from phy.sync import FrameSearch, Preamble, correct_cfo
@@ -28,13 +29,10 @@ from .models.base import JSCCModel
 MODEL_IDS = {"cnn": 1, "vit": 2}  # 0: a model given by path
 PEAK_AMPLITUDE = 0.7  # of the radio's full scale
 GAP_SYMBOLS = 4  # silent OFDM symbols after each frame
-# Link adaptation for "<codec>-ldpc" baselines: the highest MCS whose approximate AWGN
-# requirement (5G LDPC, about 10 % BLER, perfect CSI) plus MCS_MARGIN_DB the estimated SNR meets;
-# the margin covers pilot-based estimation, phase noise and IQ imbalance.
+# Link adaptation for "<codec>-ldpc" baselines: the highest MCS whose measured AWGN requirement
+# (5G transport block, BLER <= 10 %, phy/data/mcs_thresholds_awgn.csv) plus MCS_MARGIN_DB the
+# estimated SNR meets; the margin covers pilot-based estimation, phase noise and IQ imbalance.
 MCS_MARGIN_DB = 3.0
-MCS_MIN_SNR_DB = (("ldpc1/3-qpsk", -1.0), ("ldpc1/2-qpsk", 1.5), ("ldpc3/4-qpsk", 4.5), ("ldpc1/2-16qam", 7.0),
-                  ("ldpc3/4-16qam", 10.5), ("ldpc2/3-64qam", 13.5), ("ldpc5/6-64qam", 17.0),
-                  ("ldpc3/4-256qam", 20.0), ("ldpc5/6-256qam", 23.0))
 
 
 @dataclass

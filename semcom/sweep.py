@@ -116,12 +116,12 @@ def _psnr_ssim(rx: list, tx: list, weights=None) -> tuple[float, float]:
 def run_baseline_point(images: list, point: SweepPoint, link_kwargs: dict, ratio: str, batch_size: int = 100,
                        seed: int = 0, weights=None) -> dict:
     """PSNR/SSIM, BER and block error rate (BLER) of a digital baseline at one point (images of any sizes)."""
-    from .baseline import DigitalBaseline, codec_at_capacity, parse_scheme, raw_256qam
+    from .baseline import DigitalBaseline, codec_at_capacity, raw_256qam, split_scheme
     from .models.base import parse_ratio
 
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
-    codec, mcs = parse_scheme(point.scheme)
+    codec, mcs = split_scheme(point.scheme)
     channel = make_link(point, link_kwargs) if not point.scheme.endswith("@capacity") else None
     rx: list = [None] * len(images)
     failures = errors = bits = 0
@@ -267,7 +267,7 @@ def check_baseline_inputs(images: ImageSet, baselines) -> None:
     """One line naming the first image a codec cannot take, or the extra a scheme needs."""
     from phy.digital import require_sionna
 
-    from .baseline import parse_scheme
+    from .baseline import split_scheme
     from .codecs import available_codecs, check_image_size
 
     for name, im in zip(images.names, images.images):
@@ -275,7 +275,7 @@ def check_baseline_inputs(images: ImageSet, baselines) -> None:
     if any(not b.endswith("@capacity") for b in baselines):
         require_sionna()
     for b in baselines:
-        codec, _ = parse_scheme(b)
+        codec, _ = split_scheme(b)
         if codec in ("heic", "avif") and codec not in available_codecs():
             raise ValueError(f"--baseline {b}: the {codec} codec is not installed (pip install 'semcom-sdr[baseline]')")
 
