@@ -10,7 +10,7 @@ encodes are cached per (image, quality, variant), so budgets of many MCS and SNR
 
 * ``heic``: HEVC intra (x265 through pillow-heif), configured as BPG is used for PSNR:
   ``preset=slower``, ``tune=psnr``; 4:2:0 and 4:4:4.
-* ``avif``: AV1 intra (libavif through Pillow), speed 2; 4:2:0 and 4:4:4.
+* ``avif``: AV1 intra (libavif through Pillow), speed 4; 4:2:0 and 4:4:4.
 * ``jpeg``: baseline JPEG (libjpeg through Pillow), optimised Huffman tables off (they would be
   image-dependent headers); 4:2:0 and 4:4:4.
 * ``webp``: lossy WebP (libwebp, method 6).
@@ -76,6 +76,7 @@ class ImageCodec:
 
     def __init__(self):
         self._encodes: dict = {}  # (digest, shape, quality, variant) -> (payload, psnr)
+        self._sizes: dict = {}  # (digest, shape, variant) -> {quality: payload bytes}
 
     # -- what subclasses provide ---------------------------------------------------------------
     def _file(self, image: np.ndarray, quality: int, variant: str) -> bytes:
@@ -118,10 +119,13 @@ class ImageCodec:
         key = (digest, image.shape, quality, variant)
         if key not in self._encodes:
             if len(self._encodes) >= CACHE_SIZE:
-                self._encodes.pop(next(iter(self._encodes)))
+                d, sh, q, v = next(iter(self._encodes))
+                self._encodes.pop((d, sh, q, v))
+                self._sizes.get((d, sh, v), {}).pop(q, None)
             s = self.setting(quality, variant)
             payload = self.encode(image, s)
             self._encodes[key] = (payload, psnr_u8(self.decode(payload, *image.shape[:2], s), image))
+            self._sizes.setdefault((digest, image.shape, variant), {})[quality] = len(payload)
         return self._encodes[key]
 
     def fit(self, image: np.ndarray, max_bytes: int) -> tuple[int, bytes] | None:
@@ -136,7 +140,16 @@ class ImageCodec:
         digest = hashlib.sha1(image.tobytes()).digest()
         best = None
         for variant in self.variants:
-            lo, hi, found = QUALITIES.start, QUALITIES.stop - 1, None
+            # bisect between the qualities already encoded for this image that bracket the budget
+            known = self._sizes.get((digest, image.shape, variant), {})
+            fitting = [q for q, n in known.items() if n <= max_bytes]
+            lo = max(fitting) + 1 if fitting else QUALITIES.start
+            hi = min((q for q, n in known.items() if n > max_bytes), default=QUALITIES.stop) - 1
+            found = None
+            if fitting:
+                q = max(fitting)
+                payload, p = self._cached(image, digest, q, variant)
+                found = (p, self.setting(q, variant), payload)
             while lo <= hi:
                 q = (lo + hi) // 2
                 payload, p = self._cached(image, digest, q, variant)
@@ -274,14 +287,14 @@ class HEIC(ISOBMFFCodec):
 
 
 class AVIF(ISOBMFFCodec):
-    """AV1 intra (Pillow's AVIF plugin, libavif), speed 2. The temporal delimiter and sequence header
+    """AV1 intra (Pillow's AVIF plugin, libavif), speed 4. The temporal delimiter and sequence header
     OBUs that start the coded data are fixed for size/quality/variant and not sent."""
 
     name = "avif"
     variants = ("420", "444")
 
     def _file(self, image, quality, variant):
-        return _pil_bytes(image, "AVIF", quality=quality, speed=2,
+        return _pil_bytes(image, "AVIF", quality=quality, speed=4,
                           subsampling="4:2:0" if variant == "420" else "4:4:4")
 
     def _fixed_prefix(self, coded):

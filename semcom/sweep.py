@@ -290,7 +290,8 @@ def _digital_search(baselines, ratio: str, weights, grid, progress: bool):
     if DIGITAL not in baselines:
         return None
     codecs = ["heic"] if grid else available_codecs()  # the published mosaic baseline is BPG (HEVC) only
-    return DigitalSearch(float(parse_ratio(ratio)), codecs, mcs=semvit_mcs() if grid else None, weights=weights)
+    return DigitalSearch(float(parse_ratio(ratio)), codecs, mcs=semvit_mcs() if grid else None, weights=weights,
+                         progress=_bar(None, progress, "transport blocks", "TB"))
 
 
 def settings_path(csv_path: Path) -> Path:
@@ -389,9 +390,9 @@ def plot_sweep(rows: list[dict], png: Path) -> None:
     plt.close(fig)
 
 
-def _bar(total: int, enabled: bool):
+def _bar(total: int | None, enabled: bool, desc: str = "sweep", unit: str = "point"):
     if not enabled:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc="sweep", unit="point", file=sys.stderr)
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr)
