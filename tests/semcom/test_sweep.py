@@ -134,3 +134,17 @@ def test_mosaic_tiles_64_and_the_rest():
         from semcom.sweep import _parse_mosaic
 
         _parse_mosaic("8by8")
+
+
+def test_sweep_names_the_missing_extra_in_one_line(npz_data, monkeypatch, capsys):
+    import phy.digital
+
+    def missing():
+        raise phy.digital.MissingExtraError("the digital baseline (5G LDPC, QAM) needs Sionna: "
+                                            "pip install 'semcom-sdr[sionna]'")
+
+    monkeypatch.setattr(phy.digital, "require_sionna", missing)
+    assert main(["sweep", "--baseline", "heic-ldpc", "--link", "flat", "--snr", "5", "--data", str(npz_data),
+                 "--limit", "2"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "semcom-sdr[sionna]" in err and len(err.splitlines()) == 1
