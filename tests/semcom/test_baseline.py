@@ -4,7 +4,7 @@ import torch
 
 from phy.channels import AWGNChannel
 from semcom.baseline import (FRAME_OVERHEAD_BYTES, DigitalBaseline, codec_at_capacity, pack_frame, parse_scheme,
-                             raw_256qam, unpack_frame)
+                             raw_256qam, split_scheme, unpack_frame)
 from semcom.codecs import CodecError, available_codecs, fallback_image, make_codec, psnr_u8
 from semcom.data import load_images, sample_images_dir, to_tensor
 from semcom.metrics import psnr
@@ -77,9 +77,10 @@ def test_frame_round_trip_and_bad_length():
 
 
 def test_scheme_names_old_and_new():
-    assert parse_scheme("jpeg+ldpc1/2-16qam") == ("jpeg", "ldpc1/2-16qam")
-    assert parse_scheme("heic+nr256-mcs27") == ("heic", "nr256-mcs27")
-    assert parse_scheme("heic@capacity") == ("heic", None)
+    assert parse_scheme("jpeg+ldpc1/2-16qam") == ("jpeg", "1/2", "16qam")
+    assert split_scheme("jpeg+ldpc1/2-16qam") == ("jpeg", "ldpc1/2-16qam")
+    assert split_scheme("heic+nr256-mcs27") == ("heic", "nr256-mcs27")
+    assert split_scheme("heic@capacity") == ("heic", None)
     for bad in ("gif+ldpc1/2-16qam", "jpeg+nr64-mcs40", "jpeg+ldpc1/7-qpsk"):
         with pytest.raises(ValueError):
             parse_scheme(bad)
@@ -99,6 +100,7 @@ def test_baseline_clean_at_high_snr_and_fails_at_low_snr(codec):
     assert np.array_equal(bad.images[0], fallback_image(32, 32))
 
 
+@pytest.mark.slow
 def test_baseline_sends_a_photo_sized_image():
     """A 256x192 image at 1/6 is a TB of several code blocks (once: 'takes 12..8448 per codeword')."""
     pytest.importorskip("sionna.phy")
