@@ -65,9 +65,12 @@ def main(argv=None) -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
-    schemes = ((list(nr_grid()) if args.schemes in ("all", "nr") else [])
-               + ([parse_mcs(n) for n in LEGACY_MCS] if args.schemes in ("all", "legacy") else [])
-               + ([parse_mcs(n) for n in SEMVIT_MCS] if args.schemes in ("all", "legacy", "semvit") else []))
+    if args.schemes not in ("all", "nr", "legacy", "semvit"):  # a comma-separated list of MCS names
+        schemes = [parse_mcs(n) for n in args.schemes.split(",")]
+    else:
+        schemes = ((list(nr_grid()) if args.schemes in ("all", "nr") else [])
+                   + ([parse_mcs(n) for n in LEGACY_MCS] if args.schemes in ("all", "legacy") else [])
+                   + ([parse_mcs(n) for n in SEMVIT_MCS] if args.schemes in ("all", "legacy", "semvit") else []))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     command = "python scripts/measure_mcs_thresholds.py " + " ".join(argv if argv is not None else sys.argv[1:])
