@@ -89,7 +89,7 @@ def run_point(model, images: ImageSet, point: SweepPoint, link_kwargs: dict, bat
     return {**point.__dict__, "psnr_db": round(float(torch.cat(p).mean()), 4),
             "ssim": round(float(torch.cat(q).mean()), 5),
             "papr_db_1e-3": round(papr_at_ccdf(torch.cat([v.flatten() for v in paprs]), 1e-3), 3),
-            "ber": "", "bler": "", "n_images": len(images)}
+            "ber": "", "bler": "", "n_images": len(images), "mcs": ""}
 
 
 def _by_shape(images) -> dict:
@@ -362,7 +362,7 @@ def _append_csv(path: Path, row: dict) -> None:
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
         if new:
             writer.writeheader()
-        writer.writerow({k: row[k] for k in FIELDS})
+        writer.writerow({k: row.get(k, "") for k in FIELDS})
         fh.flush()
 
 
