@@ -38,6 +38,7 @@ from .baseline import FRAME_OVERHEAD_BYTES, capacity_bytes, effective_noise_var,
 from .codecs import CodecError, fallback_image, make_codec, psnr_u8
 
 MAX_CODED_BITS_PER_CALL = 1 << 21  # decoder batch size bound (memory)
+MAX_DESCENT = 8  # MCS steps below the AWGN candidates tried when none of them decodes
 
 
 @dataclass
@@ -119,7 +120,20 @@ class DigitalSearch:
             for m in rest:
                 if m is not candidates[0]:
                     self._simulate(images, idx, k, m, snr_db, channel, seed, coded)
+            # the thresholds are AWGN's: on a harder link go down the grid until an MCS decodes
+            ordered = sorted(self.grid, key=lambda m: m.spectral_efficiency)
+            lowest = ordered.index(candidates[0])
+            for _ in range(MAX_DESCENT):
+                if lowest == 0 or self._bler(coded, ordered[lowest].name, idx) <= 0.1:
+                    break
+                lowest -= 1
+                if (self.codecs[0], ordered[lowest].name) not in coded:
+                    self._simulate(images, idx, k, ordered[lowest], snr_db, channel, seed, coded)
         return self._rows(images, snr_db, coded, estimate)
+
+    def _bler(self, coded, mcs_name: str, idx) -> float:
+        """The lowest block error rate any codec had at ``mcs_name`` over the images ``idx``."""
+        return min(float(o.error[idx].mean()) for (c, m), o in coded.items() if m == mcs_name)
 
     def _simulate(self, images, idx, k, mcs, snr_db, channel, seed, coded) -> np.ndarray:
         """Send one TB per image of ``idx`` at ``mcs``: the codec whose payload the transmitter knows is best
