@@ -44,7 +44,7 @@ def table(csv_path: Path, command: str, title: str, note: str = "") -> str:
             pub = SEMVIT[s]
             lines.append(f"| SemViT published {s.replace('best-ldpc', 'BPG + LDPC').replace('best@capacity', 'BPG at capacity')} | "
                          + " | ".join(f"{pub[snr]:.2f}" if pub.get(snr) else "-" for snr in snrs) + " |")
-            lines.append(f"| difference (ours - published) | "
+            lines.append("| difference (ours - published) | "
                          + " | ".join(f"{by[s][snr]['psnr_db'] - pub[snr]:+.2f}" if pub.get(snr) and snr in by[s]
                                       else "-" for snr in snrs) + " |")
     n = next(iter(rows))["n_images"] if rows else 0
