@@ -109,6 +109,7 @@ class DigitalSearch:
         for i, im in enumerate(images):
             groups[im.shape].append(i)
         coded: dict = {}  # (codec, mcs) -> Outcome
+        self._simulated = set()  # (image size, MCS name) pairs sent
         estimate = np.full(n, float(snr_db))
         for shape, idx in groups.items():
             k = self.num_symbols(images[idx[0]])
@@ -129,6 +130,11 @@ class DigitalSearch:
                 lowest -= 1
                 if (self.codecs[0], ordered[lowest].name) not in coded:
                     self._simulate(images, idx, k, ordered[lowest], snr_db, channel, seed, coded)
+        tried = {m for (_, m) in coded}  # every image of every size at every MCS tried (means over the set)
+        for shape, idx in groups.items():
+            for name in sorted(tried - {m for sh, m in self._simulated if sh == shape}):
+                self._simulate(images, idx, self.num_symbols(images[idx[0]]), parse_mcs_cached(self.grid, name),
+                               snr_db, channel, seed, coded)
         return self._rows(images, snr_db, coded, estimate)
 
     def _bler(self, coded, mcs_name: str, idx) -> float:
@@ -142,6 +148,7 @@ class DigitalSearch:
         the link and decoder run once per image rather than once per codec. Fills ``coded``; returns the
         link's SNR estimate per image (dB)."""
         chain = self.chain(k, mcs)
+        self._simulated.add((images[idx[0]].shape, mcs.name))
         for c in self.codecs:
             coded.setdefault((c, mcs.name), Outcome(np.zeros(len(images)), np.ones(len(images), bool),
                                                     [None] * len(images)))
@@ -248,6 +255,11 @@ class DigitalSearch:
     def _row(self, psnr, error, mcs, images) -> dict:
         return {"psnr_db": round(self._mean(psnr), 4), "bler": round(self._mean(error.astype(float)), 5),
                 "mcs": mcs, "images": images}
+
+
+def parse_mcs_cached(grid, name: str):
+    """The grid's MCS object called ``name``."""
+    return next(m for m in grid if m.name == name)
 
 
 def semvit_mcs() -> tuple[str, ...]:
