@@ -62,7 +62,7 @@ RUNS = (
      "comparison for a link that sends one image at a time."),
     ("digital_cifar_mosaic.csv", "Digital baseline in mosaics of 64 (SemViT's rule), CIFAR-10 test images, AWGN, 1/6",
      "python -m semcom sweep --baseline digital --mosaic 8x8 --link flat --channel awgn --snr 0,5,10,15 \\\n"
-     "    --ratio 1/6 --data ../shared/data/cifar10.npz --limit LIMIT --out benchmarks/results/digital_cifar_mosaic.csv",
+     "    --ratio 1/6 --data ../shared/data/cifar10.npz --limit 320 --out benchmarks/results/digital_cifar_mosaic.csv",
      "64 test images tiled into one 256x256 picture (32768 channel uses), HEVC (HEIC, x265) only, MCS rates "
      "1/3, 1/2, 2/3 with BPSK, QPSK, 16-QAM, 64-QAM; PSNR per mosaic, averaged weighted by images. Not "
      "comparable with a per-image link (64x the budget per coded picture)."),
