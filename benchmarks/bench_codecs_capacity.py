@@ -41,12 +41,16 @@ def main(argv=None) -> None:
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--snr", default="0,5,10,15,20")
     p.add_argument("--ratio", default="1/6")
+    p.add_argument("--codecs", default=None, help="comma-separated subset (default: heic-default and every "
+                   "available codec)")
     p.add_argument("--out", required=True, help="path without suffix: writes .csv and .md")
     args = p.parse_args(argv)
     images = load_images(args.data).subset(args.limit).images
     snrs = [float(v) for v in args.snr.split(",")]
     ratio = float(parse_ratio(args.ratio))
     codecs = {"heic-default": HEICDefault(), **{c: make_codec(c) for c in available_codecs()}}
+    if args.codecs:
+        codecs = {c: codecs[c] for c in args.codecs.split(",")}
     table = {}
     t0 = time.perf_counter()
     for snr in snrs:
@@ -57,7 +61,7 @@ def main(argv=None) -> None:
                 fit = codec.fit_psnr(im, capacity_bytes(int(round(ratio * im.size)), snr))
                 values.append(fit[2] if fit else np.nan)
             per[name] = np.array(values)
-        tuned = [c for c in codecs if c != "heic-default"]
+        tuned = [c for c in codecs if c != "heic-default"] or list(codecs)
         best = np.nanmax(np.stack([per[c] for c in tuned]), axis=0)
         table[snr] = {**{c: float(np.nanmean(v)) for c, v in per.items()}, "best": float(np.mean(best)),
                       "fits": {c: int(np.sum(~np.isnan(v))) for c, v in per.items()}}
