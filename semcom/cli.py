@@ -54,15 +54,16 @@ def cmd_sweep(args) -> int:
     rows = run_sweep(args.model, args.data, link=args.link, baselines=args.baseline, ratio=args.ratio, channels=args.channel, mimos=args.mimo, pas=args.pa,
                      ibos=args.ibo, snrs=args.snr, limit=args.limit, out=args.out,
                      progress=not args.json and not args.quiet,
-                     link_kwargs=sweep_link_kwargs(args))
+                     link_kwargs=sweep_link_kwargs(args), mosaic=args.mosaic)
     if args.json:
         keys = ("snr_db", "psnr_db", "papr_db_1e-3", "scheme", "ssim", "ber", "bler", "link", "channel", "mimo",
-                "pa", "ibo_db", "n_images")
-        print(json.dumps([{k: (None if r[k] == "" else r[k]) for k in keys} for r in rows]))
+                "pa", "ibo_db", "n_images", "mcs")
+        print(json.dumps([{k: (None if r.get(k, "") == "" else r[k]) for k in keys} for r in rows]))
     else:
         for r in rows:
             papr = f"{r['papr_db_1e-3']:5.2f} dB" if r["papr_db_1e-3"] != "" else "  -  "
             bler = f"  BLER {r['bler']:.3f}" if r["bler"] != "" else ""
+            bler += f"  {r['mcs']}" if r.get("mcs") else ""
             print(f"{r['scheme']:>22s} {r['link']:4s} {r['channel']:9s} {r['mimo']} pa={r['pa']:<6s} "
                   f"ibo={r['ibo_db']:4.1f} snr={r['snr_db']:5.1f}  PSNR {r['psnr_db']:6.2f} dB  "
                   f"SSIM {r['ssim']:.4f}  PAPR(1e-3) {papr}{bler}")
@@ -260,8 +261,12 @@ def _add_sweep(sub) -> None:
     p = _command(sub, "sweep", "PSNR/PAPR sweeps over SNR, channel, MIMO, PA and IBO (CSV + PNG)", 'PSNR, SSIM, PAPR and BER/BLER over SNR x channel x MIMO x PA x IBO, for models and digital\nbaselines on the same link. Appends to a CSV (resumable) and draws a PNG beside it.', cmd_sweep)
     p.add_argument("--model", type=_str_list, default=[], help="zoo names or checkpoints, comma-separated")
     p.add_argument("--baseline", type=_str_list, default=[],
-                   help="digital baselines: jpeg-ldpc, webp-ldpc (all MCS + best), jpeg+ldpc1/2-16qam, "
-                        "jpeg@capacity, raw-256qam")
+                   help="digital baselines: digital (every codec with every 5G NR MCS: per-codec, best-ldpc, "
+                        "best-ldpc-practical and best@capacity rows), jpeg-ldpc, heic-ldpc (nine MCS + best), "
+                        "heic+nr64-mcs14, jpeg+ldpc1/2-16qam, heic@capacity, raw-256qam")
+    p.add_argument("--mosaic", default=None,
+                   help="e.g. 8x8: code the images 64 at a time as one picture (the published CIFAR-10 "
+                        "BPG + LDPC baseline's rule; baselines only)")
     p.add_argument("--ratio", default="1/6", help="channel-use budget of the baselines, k/n")
     p.add_argument("--link", default="ofdm", help="ofdm (MIMO-OFDM PHY) or flat (symbol-wise channel)")
     p.add_argument("--channel", type=_str_list, default=["awgn"],

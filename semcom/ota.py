@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
+from phy.digital import MCS_MIN_SNR_DB
 from phy.frame import FrameHeader, snr_code
 from phy.framing import FrameReceiver, FrameStream, RxFrame, assemble_frame
 from phy.ofdm import OFDMConfig, preset
@@ -29,13 +30,10 @@ from .models.base import JSCCModel
 from .zoo import model_id, name_for_id
 
 SNR_WARN_MARGIN_DB = 10.0  # an SNR estimate this far outside the model's trained range is reported
-# Link adaptation for "<codec>-ldpc" baselines: the highest MCS whose approximate AWGN
-# requirement (5G LDPC, about 10 % BLER, perfect CSI) plus MCS_MARGIN_DB the estimated SNR meets;
-# the margin covers pilot-based estimation, phase noise and IQ imbalance.
+# Link adaptation for "<codec>-ldpc" baselines: the highest MCS whose measured AWGN requirement
+# (5G transport block, BLER <= 10 %, phy/data/mcs_thresholds_awgn.csv) plus MCS_MARGIN_DB the
+# estimated SNR meets; the margin covers pilot-based estimation, phase noise and IQ imbalance.
 MCS_MARGIN_DB = 3.0
-MCS_MIN_SNR_DB = (("ldpc1/3-qpsk", -1.0), ("ldpc1/2-qpsk", 1.5), ("ldpc3/4-qpsk", 4.5), ("ldpc1/2-16qam", 7.0),
-                  ("ldpc3/4-16qam", 10.5), ("ldpc2/3-64qam", 13.5), ("ldpc5/6-64qam", 17.0),
-                  ("ldpc3/4-256qam", 20.0), ("ldpc5/6-256qam", 23.0))
 
 
 @dataclass

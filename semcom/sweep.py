@@ -14,9 +14,10 @@ import itertools
 import json
 import sys
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from phy.channels import make_channel
@@ -29,7 +30,7 @@ from .metrics import psnr, ssim
 from .zoo import load_model, resolve
 
 FIELDS = ("scheme", "link", "channel", "mimo", "pa", "ibo_db", "snr_db", "psnr_db", "ssim", "papr_db_1e-3",
-          "ber", "bler", "n_images")
+          "ber", "bler", "n_images", "mcs")
 PAPR_OVERSAMPLING = 4
 
 
@@ -88,69 +89,108 @@ def run_point(model, images: ImageSet, point: SweepPoint, link_kwargs: dict, bat
     return {**point.__dict__, "psnr_db": round(float(torch.cat(p).mean()), 4),
             "ssim": round(float(torch.cat(q).mean()), 5),
             "papr_db_1e-3": round(papr_at_ccdf(torch.cat([v.flatten() for v in paprs]), 1e-3), 3),
-            "ber": "", "bler": "", "n_images": len(images)}
+            "ber": "", "bler": "", "n_images": len(images), "mcs": ""}
+
+
+def _by_shape(images) -> dict:
+    """{(H, W, 3): indices} of a list or array of images."""
+    groups: dict = {}
+    for i, im in enumerate(images):
+        groups.setdefault(im.shape, []).append(i)
+    return groups
+
+
+def _psnr_ssim(rx: list, tx: list, weights=None) -> tuple[float, float]:
+    """Mean PSNR (capped at 100 dB) and SSIM of received against sent images (any sizes)."""
+    p, q = [], []
+    for shape, idx in _by_shape(tx).items():
+        x, x_hat = to_tensor(np.stack([tx[i] for i in idx])), to_tensor(np.stack([rx[i] for i in idx]))
+        p.append(psnr(x_hat, x).clamp_max(100.0))
+        q.append(ssim(x_hat, x))
+    order = np.concatenate([idx for idx in _by_shape(tx).values()])
+    w = None if weights is None else np.asarray(weights)[order]
+    return float(np.average(torch.cat(p).numpy(), weights=w)), float(np.average(torch.cat(q).numpy(), weights=w))
 
 
 @torch.no_grad()
-def run_baseline_point(images: ImageSet, point: SweepPoint, link_kwargs: dict, ratio: str,
-                       batch_size: int = 100, seed: int = 0) -> dict:
-    """PSNR/SSIM, BER and frame-failure rate (BLER) of a digital baseline at one point."""
-    from .baseline import DigitalBaseline, codec_at_capacity, parse_scheme, raw_256qam
+def run_baseline_point(images: list, point: SweepPoint, link_kwargs: dict, ratio: str, batch_size: int = 100,
+                       seed: int = 0, weights=None) -> dict:
+    """PSNR/SSIM, BER and block error rate (BLER) of a digital baseline at one point (images of any sizes)."""
+    from .baseline import DigitalBaseline, codec_at_capacity, raw_256qam, split_scheme
     from .models.base import parse_ratio
 
-    if not images.uniform:
-        raise ValueError("baselines need images of one size")
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
-    h, w = images.images.shape[1:3]
-    num_symbols = int(parse_ratio(ratio) * 3 * h * w)
-    codec, rate, modulation = parse_scheme(point.scheme)
+    codec, mcs = split_scheme(point.scheme)
     channel = make_link(point, link_kwargs) if not point.scheme.endswith("@capacity") else None
-    base = DigitalBaseline(codec, num_symbols, modulation, rate) if rate else None
-    p, q, paprs = [], [], []
+    rx: list = [None] * len(images)
     failures = errors = bits = 0
-    for _, batch in iter_batches(images, batch_size):
-        if base is not None:
-            res = base.transmit(batch, point.snr_db, channel, generator=gen)
-        elif point.scheme == "raw-256qam":
-            res = raw_256qam(batch, point.snr_db, channel, generator=gen)
-        else:
-            res = codec_at_capacity(codec, batch, num_symbols, point.snr_db)
-        x, x_hat = to_tensor(batch), to_tensor(res.images)
-        p.append(psnr(x_hat, x).clamp_max(100.0))
-        q.append(ssim(x_hat, x))
-        failures, errors, bits = failures + res.failures, errors + res.bit_errors, bits + res.bits
-        if res.tx_signal is not None and point.link == "ofdm":
-            paprs.append(_tx_papr(channel, res.tx_signal))
-    return {**point.__dict__, "psnr_db": round(float(torch.cat(p).mean()), 4),
-            "ssim": round(float(torch.cat(q).mean()), 5),
+    paprs = []
+    for shape, idx in _by_shape(images).items():
+        num_symbols = int(round(parse_ratio(ratio) * 3 * shape[0] * shape[1]))
+        base = DigitalBaseline(codec, num_symbols, mcs=mcs) if mcs else None
+        for start in range(0, len(idx), batch_size):
+            part = idx[start:start + batch_size]
+            batch = np.stack([images[i] for i in part])
+            if base is not None:
+                res = base.transmit(batch, point.snr_db, channel, generator=gen)
+            elif point.scheme == "raw-256qam":
+                res = raw_256qam(batch, point.snr_db, channel, generator=gen)
+            else:
+                res = codec_at_capacity(codec, batch, num_symbols, point.snr_db)
+            for i, im in zip(part, res.images):
+                rx[i] = im
+            failures, errors, bits = failures + res.failures, errors + res.bit_errors, bits + res.bits
+            if res.tx_signal is not None and point.link == "ofdm":
+                paprs.append(_tx_papr(channel, res.tx_signal))
+    p, q = _psnr_ssim(rx, list(images), weights)
+    return {**point.__dict__, "psnr_db": round(p, 4), "ssim": round(q, 5),
             "papr_db_1e-3": round(papr_at_ccdf(torch.cat([v.flatten() for v in paprs]), 1e-3), 3) if paprs else "",
             "ber": round(errors / bits, 7) if bits else "", "bler": round(failures / len(images), 5),
-            "n_images": len(images)}
+            "n_images": len(images), "mcs": mcs or ""}
+
+
+@torch.no_grad()
+def run_digital_point(search, images: list, point: SweepPoint, link_kwargs: dict, seed: int = 0) -> list[dict]:
+    """The ``digital`` rows (per codec genie, best-ldpc, best-ldpc-practical, per codec and best at capacity)."""
+    channel = make_link(point, link_kwargs)
+    rows = []
+    for scheme, r in search.run(images, point.snr_db, channel, seed=seed).items():
+        _, q = _psnr_ssim(r["images"], list(images), search.weights)
+        rows.append({**point.__dict__, "scheme": scheme, "psnr_db": r["psnr_db"], "ssim": round(q, 5),
+                     "papr_db_1e-3": "", "ber": "", "bler": r["bler"], "n_images": len(images), "mcs": r["mcs"]})
+    return rows
 
 
 def best_envelope(rows: list[dict]) -> list[dict]:
     """Per codec and configuration, the best MCS at each SNR, as scheme ``<codec>-ldpc(best)``."""
     best: dict = {}
     for r in rows:
-        if "+ldpc" not in r["scheme"]:
+        if "+" not in r["scheme"]:
             continue
         key = (r["scheme"].split("+")[0], r["link"], r["channel"], r["mimo"], r["pa"], r["ibo_db"], r["snr_db"])
         if key not in best or r["psnr_db"] > best[key]["psnr_db"]:
             best[key] = r
-    return [{**r, "scheme": f"{k[0]}-ldpc(best)", "mcs": r["scheme"]} for k, r in best.items()]
+    return [{**r, "scheme": f"{k[0]}-ldpc(best)", "mcs": r["scheme"].split("+", 1)[1]} for k, r in best.items()]
 
 
 def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas=("none",), ibos=(6.0,),
               snrs=(0, 5, 10, 15, 20), limit=None, out: str | None = None, progress: bool = False,
-              link_kwargs: dict | None = None, baselines=(), ratio: str = "1/6") -> list[dict]:
+              link_kwargs: dict | None = None, baselines=(), ratio: str = "1/6", mosaic: str | None = None) \
+        -> list[dict]:
     """Run every combination of JSCC ``models`` and digital ``baselines``; returns the rows
-    (those already in ``out`` are read back, not rerun), plus best-MCS envelope rows."""
-    from .baseline import expand_baselines, parse_scheme
+    (those already in ``out`` are read back, not rerun), plus best-MCS envelope rows.
+
+    ``mosaic="8x8"`` codes the images 64 at a time as one picture (the published CIFAR-10 baseline's
+    rule; see :mod:`semcom.digital`); baselines only."""
+    from .baseline import DIGITAL, expand_baselines, parse_scheme
 
     baselines = expand_baselines(baselines)
     for b in baselines:
         parse_scheme(b)
+    grid = _parse_mosaic(mosaic) if mosaic else None
+    if grid and (models or not baselines):
+        raise ValueError("--mosaic codes pictures of many images: it applies to --baseline only, not to --model")
     if link not in ("flat", "ofdm"):
         raise ValueError(f"--link must be 'flat' or 'ofdm', got {link!r}")
     shapes = [parse_mimo(m) for m in mimos]  # every --mimo is checked before any image is loaded
@@ -161,16 +201,37 @@ def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas
         weights = {m: sha256_file(resolve(m)) for m in models}
         check_settings(Path(out), {"link_kwargs": link_settings, "ratio": ratio, "limit": limit, "weights": weights})
     images = (data if isinstance(data, ImageSet) else load_images(data, "test")).subset(limit)
+    weights = None
+    if baselines:  # everything a baseline needs is checked before any model or codec work
+        check_baseline_inputs(images, baselines)
+        if grid:
+            if not images.uniform:
+                raise ValueError("--mosaic needs images of one size")
+            from .digital import tile_mosaics
+
+            mosaics, weights = tile_mosaics(images.images, grid)
+            check_baseline_inputs(ImageSet(mosaics, [f"mosaic[{i}]" for i in range(len(mosaics))]), baselines)
+    baseline_images = mosaics if grid else list(images.images)
+    search = _digital_search(baselines, ratio, weights, grid, progress)
     todo = points(list(models) + baselines, link, channels, mimos, pas, ibos, snrs)
     done = read_csv(Path(out)) if out else {}
     loaded = {}
     rows = []
     bar = _bar(len(todo), progress)
     for point in todo:
-        if point.key() in done:
+        if point.scheme == DIGITAL:
+            keys = [replace(point, scheme=name).key() for name in search.row_names()]
+            if all(k in done for k in keys):
+                rows += [done[k] for k in keys]
+            else:
+                for row in run_digital_point(search, baseline_images, point, link_kwargs or {}):
+                    rows.append(row)
+                    if out:
+                        _append_csv(Path(out), row)
+        elif point.key() in done:
             rows.append(done[point.key()])
         elif point.scheme in baselines:
-            row = run_baseline_point(images, point, link_kwargs or {}, ratio)
+            row = run_baseline_point(baseline_images, point, link_kwargs or {}, ratio, weights=weights)
             rows.append(row)
             if out:
                 _append_csv(Path(out), row)
@@ -188,8 +249,49 @@ def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas
         bar.close()
     rows += best_envelope(rows)
     if out:
-        plot_sweep([r for r in rows if "+ldpc" not in r["scheme"]], Path(out).with_suffix(".png"))
+        plot_sweep([r for r in rows if "+" not in r["scheme"]], Path(out).with_suffix(".png"))
     return rows
+
+
+def _parse_mosaic(text: str) -> tuple[int, int]:
+    try:
+        rows, cols = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        rows = cols = 0
+    if not (1 <= rows <= 64 and 1 <= cols <= 64):
+        raise ValueError(f"--mosaic must look like 8x8 (images per row x per column), got {text!r}")
+    return rows, cols
+
+
+def check_baseline_inputs(images: ImageSet, baselines) -> None:
+    """One line naming the first image a codec cannot take, or the extra a scheme needs."""
+    from phy.digital import require_sionna
+
+    from .baseline import split_scheme
+    from .codecs import available_codecs, check_image_size
+
+    for name, im in zip(images.names, images.images):
+        check_image_size(name, im)
+    if any(not b.endswith("@capacity") for b in baselines):
+        require_sionna()
+    for b in baselines:
+        codec, _ = split_scheme(b)
+        if codec in ("heic", "avif") and codec not in available_codecs():
+            raise ValueError(f"--baseline {b}: the {codec} codec is not installed (pip install 'semcom-sdr[baseline]')")
+
+
+def _digital_search(baselines, ratio: str, weights, grid, progress: bool):
+    """The :class:`semcom.digital.DigitalSearch` for ``--baseline digital`` (None without it)."""
+    from .baseline import DIGITAL
+    from .codecs import available_codecs
+    from .digital import DigitalSearch, semvit_mcs
+    from .models.base import parse_ratio
+
+    if DIGITAL not in baselines:
+        return None
+    codecs = ["heic"] if grid else available_codecs()  # the published mosaic baseline is BPG (HEVC) only
+    return DigitalSearch(float(parse_ratio(ratio)), codecs, mcs=semvit_mcs() if grid else None, weights=weights,
+                         progress=_bar(None, progress, "transport blocks", "TB"))
 
 
 def settings_path(csv_path: Path) -> Path:
@@ -248,6 +350,7 @@ def read_csv(path: Path) -> dict:
         for k in ("ibo_db", "snr_db", "psnr_db", "ssim", "papr_db_1e-3", "ber", "bler"):
             r[k] = float(r[k]) if r[k] != "" else ""
         r["n_images"] = int(r["n_images"])
+        r["mcs"] = r.get("mcs") or ""
         out[SweepPoint(r["scheme"], r["link"], r["channel"], r["mimo"], r["pa"], r["ibo_db"], r["snr_db"]).key()] = r
     return out
 
@@ -259,7 +362,7 @@ def _append_csv(path: Path, row: dict) -> None:
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
         if new:
             writer.writeheader()
-        writer.writerow({k: row[k] for k in FIELDS})
+        writer.writerow({k: row.get(k, "") for k in FIELDS})
         fh.flush()
 
 
@@ -287,9 +390,9 @@ def plot_sweep(rows: list[dict], png: Path) -> None:
     plt.close(fig)
 
 
-def _bar(total: int, enabled: bool):
+def _bar(total: int | None, enabled: bool, desc: str = "sweep", unit: str = "point"):
     if not enabled:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc="sweep", unit="point", file=sys.stderr)
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr)

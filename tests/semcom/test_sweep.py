@@ -1,6 +1,7 @@
 import csv
 import json
 
+import numpy as np
 import pytest
 
 from semcom.cli import main
@@ -79,3 +80,71 @@ def test_mimo_parsing():
     for bad in ("0x2", "2x2x3", "2x2x0", "2x2x1x1", "2x"):
         with pytest.raises(ValueError, match="--mimo"):
             parse_mimo(bad)
+
+
+def _photo_folder(tmp_path):
+    """Landscape and portrait images (mixed sizes), as a photo folder has."""
+    from PIL import Image
+
+    from tests.conftest import smooth_images
+
+    root = tmp_path / "photos"
+    root.mkdir()
+    Image.fromarray(smooth_images(1, 48, 64, seed=7)[0]).save(root / "land.png")
+    Image.fromarray(smooth_images(1, 64, 48, seed=8)[0]).save(root / "port.png")
+    return root
+
+
+def test_sweep_digital_on_a_mixed_size_folder(tmp_path, capsys):
+    pytest.importorskip("sionna.phy")
+    folder = _photo_folder(tmp_path)
+    assert main(["sweep", "--baseline", "digital,jpeg@capacity", "--link", "flat", "--channel", "awgn",
+                 "--snr", "15", "--ratio", "1/6", "--data", str(folder), "--json"]) == 0
+    rows = {r["scheme"]: r for r in json.loads(capsys.readouterr().out)}
+    assert {"best-ldpc", "best-ldpc-practical", "best@capacity", "jpeg-ldpc(best)", "jpeg@capacity"} <= set(rows)
+    assert all(r["n_images"] == 2 for r in rows.values())
+    assert rows["best@capacity"]["psnr_db"] >= rows["jpeg@capacity"]["psnr_db"]
+    assert rows["best@capacity"]["psnr_db"] >= rows["best-ldpc"]["psnr_db"] > 20
+    assert 0 <= rows["best-ldpc-practical"]["bler"] <= 1 and "+" in rows["best-ldpc"]["mcs"]
+
+
+def test_sweep_refuses_bad_images_before_any_work(tmp_path, capsys):
+    from PIL import Image
+
+    folder = _photo_folder(tmp_path)
+    Image.fromarray(np.zeros((4, 40, 3), np.uint8)).save(folder / "tiny.png")
+    assert main(["sweep", "--model", "cnn", "--baseline", "jpeg@capacity", "--link", "flat", "--snr", "5",
+                 "--data", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "tiny.png" in err and "too small" in err and len(err.strip().splitlines()) == 1
+    (folder / "tiny.png").write_bytes(b"\x89PNG not really")
+    assert main(["sweep", "--baseline", "jpeg@capacity", "--link", "flat", "--snr", "5", "--data", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "tiny.png" in err and len(err.strip().splitlines()) == 1
+
+
+def test_mosaic_tiles_64_and_the_rest():
+    from semcom.digital import tile_mosaics
+
+    images = np.random.default_rng(0).integers(0, 256, (80, 32, 32, 3), dtype=np.uint8)
+    mosaics, counts = tile_mosaics(images, (8, 8))
+    assert [m.shape for m in mosaics] == [(256, 256, 3), (128, 128, 3)] and counts.tolist() == [64, 16]
+    assert np.array_equal(mosaics[0][32:64, 64:96], images[8 + 2]) and np.array_equal(mosaics[1][:32, 32:64], images[65])
+    with pytest.raises(ValueError, match="--mosaic"):
+        from semcom.sweep import _parse_mosaic
+
+        _parse_mosaic("8by8")
+
+
+def test_sweep_names_the_missing_extra_in_one_line(npz_data, monkeypatch, capsys):
+    import phy.digital
+
+    def missing():
+        raise phy.digital.MissingExtraError("the digital baseline (5G LDPC, QAM) needs Sionna: "
+                                            "pip install 'semcom-sdr[sionna]'")
+
+    monkeypatch.setattr(phy.digital, "require_sionna", missing)
+    assert main(["sweep", "--baseline", "heic-ldpc", "--link", "flat", "--snr", "5", "--data", str(npz_data),
+                 "--limit", "2"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "semcom-sdr[sionna]" in err and len(err.splitlines()) == 1

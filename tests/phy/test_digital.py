@@ -1,0 +1,79 @@
+import numpy as np
+import pytest
+import torch
+
+from phy.channels import AWGNChannel
+
+pytest.importorskip("sionna.phy")
+from phy.digital import (TransportBlockQAM, measured_thresholds, nr_grid, parse_mcs, practical_mcs,  # noqa: E402
+                         worth_trying)
+
+
+def test_transport_block_round_trip_at_random_sizes():
+    """Any payload: from a few bits to several code blocks (segmentation, per-block CRC)."""
+    rng = np.random.default_rng(0)
+    for num_symbols in [int(v) for v in rng.integers(12, 1500, 4)]:
+        mcs = nr_grid()[int(rng.integers(0, len(nr_grid())))]
+        try:
+            chain = TransportBlockQAM(num_symbols, mcs)
+        except ValueError:  # rate below 1/5 after the CRC at this tiny size
+            continue
+        bits = torch.from_numpy(rng.integers(0, 2, (1, chain.k))).float()
+        s = chain.modulate(bits)
+        assert s.shape == (1, num_symbols)
+        out, ok = chain.demodulate(s, torch.full(s.shape, 1e-4))
+        assert bool(ok.all()) and torch.equal(out, bits), (num_symbols, mcs)
+    big = TransportBlockQAM(4600, "nr64-mcs14")  # 16-QAM, rate 0.54: two code blocks
+    assert big.encoder.num_cbs == 2
+    bits = torch.from_numpy(rng.integers(0, 2, (1, big.k))).float()
+    s = big.modulate(bits)
+    out, ok = big.demodulate(s, torch.full(s.shape, 1e-4))
+    assert bool(ok.all()) and torch.equal(out, bits)
+
+
+def test_mcs_names_and_tables():
+    assert parse_mcs("nr64-mcs10").bits_per_symbol == 4
+    assert parse_mcs("nr256-mcs27").bits_per_symbol == 8
+    assert parse_mcs("ldpc1/3-bpsk").bits_per_symbol == 1
+    effs = [m.spectral_efficiency for m in nr_grid()]
+    assert effs == sorted(effs) and max(effs) > 7
+    for bad in ("nr64-mcs29", "nr128-mcs1", "ldpc1/2-8psk"):
+        with pytest.raises(ValueError):
+            parse_mcs(bad)
+
+
+def test_practical_mcs_follows_the_measured_thresholds():
+    th = measured_thresholds()
+    assert len(th) >= len(nr_grid())
+    grid = list(nr_grid())
+    for snr in (0.0, 10.0, 20.0):
+        m = practical_mcs(snr, grid)
+        assert th[m.name] <= snr
+        assert all(th[o.name] > snr or o.spectral_efficiency <= m.spectral_efficiency for o in grid)
+        assert m in worth_trying(grid, snr)
+    assert practical_mcs(None, grid) == grid[0]
+
+
+def _bler(name, snr_db, tbs=60):
+    chain = TransportBlockQAM(512, name)
+    gen = torch.Generator().manual_seed(1)
+    torch.manual_seed(1)
+    s = chain.modulate(torch.randint(0, 2, (tbs, chain.k), generator=gen).float())
+    out = AWGNChannel()(s, torch.full((tbs,), snr_db), generator=gen)
+    return 1 - float(chain.demodulate(out.s_hat, torch.full(s.shape, 10 ** (-snr_db / 10)))[1].float().mean())
+
+
+@pytest.mark.parametrize("name", ["nr64-mcs5", "ldpc1/3-bpsk"])
+def test_bler_waterfall_near_the_measured_threshold(name):
+    """0.5 dB above the shipped threshold the BLER is low, 0.5 dB below it is high (60 TBs each)."""
+    th = measured_thresholds()[name]
+    assert _bler(name, th + 0.5) <= 0.1
+    assert _bler(name, th - 0.5) > 0.1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["nr64-mcs16", "nr64-mcs24", "nr256-mcs24"])
+def test_bler_waterfall_higher_orders(name):
+    th = measured_thresholds()[name]
+    assert _bler(name, th + 0.5, 200) <= 0.1
+    assert _bler(name, th - 0.5, 200) > 0.1
