@@ -138,9 +138,10 @@ def test_mosaic_tiles_64_and_the_rest():
 
 def test_sweep_names_the_missing_extra_in_one_line(npz_data, monkeypatch, capsys):
     import phy.digital
+    import phy.extras
 
     def missing():
-        raise phy.digital.MissingExtraError("the digital baseline (5G LDPC, QAM) needs Sionna: "
+        raise phy.extras.MissingExtraError("the digital baseline (5G LDPC, QAM) needs Sionna: "
                                             "pip install 'semcom-sdr[sionna]'")
 
     monkeypatch.setattr(phy.digital, "require_sionna", missing)
