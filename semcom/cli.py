@@ -18,6 +18,7 @@ import sys
 import warnings
 
 USER_ERRORS = (ValueError, TypeError, OSError, KeyError, RuntimeError)
+RUNTIMES = ("torch", "onnx", "onnx-int8")  # semcom.runtime.RUNTIMES, kept here so that parsing needs no torch
 
 
 def _snr_list(text: str) -> list[float]:
@@ -91,12 +92,14 @@ def cmd_train(args) -> int:
 
 def cmd_eval(args) -> int:
     from .evaluation import evaluate, format_table
+    from .runtime import make_codec
     from .zoo import load_model
 
     model = load_model(args.model)
     model.warn_if_outside_snr_range(args.snr)
     rows = evaluate(model, args.data, snrs_db=args.snr, channel=args.channel, limit=args.limit,
-                    batch_size=args.batch_size, progress=not args.quiet and not args.json)
+                    batch_size=args.batch_size, progress=not args.quiet and not args.json,
+                    codec=make_codec(model, args.runtime, data=args.data))
     print(json.dumps(rows) if args.json else format_table(rows))
     return 0
 
@@ -150,7 +153,10 @@ def cmd_ota(args) -> int:
     images = load_images(args.image if args.image else sample_images_dir())
     image = images.images[0]
     ofdm = ofdm_for_radio(cfg.num_tx, cfg.num_rx, cfg.sample_rate_sps)
-    trx = Transceiver(model, args.model, ofdm, tx_snr_db=args.tx_snr)
+    from .runtime import make_codec
+
+    trx = Transceiver(model, args.model, ofdm, tx_snr_db=args.tx_snr,
+                      codec=make_codec(model, args.runtime, data=args.calibration_data))
     frames = args.frames or (10 ** 9 if args.loop else 1)
     stats = {"sent": 0, "lost": 0, "psnr": [], "baseline": []}
     last = {}
@@ -267,9 +273,15 @@ def cmd_demo(args) -> int:
 
 
 def cmd_export(args) -> int:
+    if args.onnx:
+        from .onnx_export import cmd_export_onnx
+
+        return cmd_export_onnx(args)
+    if not args.checkpoint:
+        raise ValueError("export needs --checkpoint (or --onnx --model NAME)")
     from .zoo import export
 
-    entry = export(args.checkpoint, args.out, zoo_name=args.zoo_name)
+    entry = export(args.checkpoint, args.out or "model.pt", zoo_name=args.zoo_name)
     print(json.dumps(entry))
     return 0
 
@@ -348,6 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=_positive_int, default=250)
     p.add_argument("--json", action="store_true", help="print one JSON array to stdout")
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--runtime", default="torch", choices=RUNTIMES, help="what runs the encoder and decoder")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("sweep", help="PSNR/PAPR sweeps over SNR, channel, MIMO, PA and IBO (CSV + PNG)")
@@ -390,6 +403,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--record", default=None, help="save every capture to this SigMF recording (.sigmf-meta)")
     p.add_argument("--play", default=None, help="replay a SigMF recording (with --radio file)")
     p.add_argument("--json", action="store_true", help="one JSON object per frame")
+    p.add_argument("--runtime", default="torch", choices=RUNTIMES, help="what runs the receiver's decoder")
+    p.add_argument("--calibration-data", default=None, help="onnx-int8: calibration images (default $SEMCOM_DATA)")
     p.set_defaults(func=cmd_ota)
 
     p = sub.add_parser("demo", help="shipped models over a simulated link on bundled images")
@@ -400,9 +415,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="semcom_demo.png", help="side-by-side PNG to write")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("export", help="weights-only copy of a training checkpoint (EMA, float16)")
-    p.add_argument("--checkpoint", required=True, help="a training run's checkpoint.pt")
-    p.add_argument("--out", default="model.pt", help="file to write")
+    p = sub.add_parser("export", help="weights-only copy of a training checkpoint (EMA, float16), or ONNX graphs")
+    p.add_argument("--checkpoint", default=None, help="a training run's checkpoint.pt")
+    p.add_argument("--onnx", action="store_true", help="write ONNX graphs (fp32 and int8) of --model into --out")
+    p.add_argument("--model", default=None, help="--onnx: zoo name or checkpoint")
+    p.add_argument("--image-size", default="32x32", help="--onnx: HxW the graphs are built for")
+    p.add_argument("--data", default=None, help="--onnx: CIFAR-10 for int8 calibration and the check (default $SEMCOM_DATA)")
+    p.add_argument("--no-int8", action="store_true", help="--onnx: fp32 graphs only")
+    p.add_argument("--out", default=None, help="file to write (default model.pt); with --onnx a folder")
     p.add_argument("--zoo-name", default=None, help="write into the package zoo under this name instead")
     p.set_defaults(func=cmd_export)
 

@@ -24,6 +24,7 @@ from phy.sync import FrameSearch, Preamble, correct_cfo
 from .data import to_tensor, to_uint8
 from .link import LinkConfig, OFDMLink
 from .models.base import JSCCModel
+from .runtime import Codec, TorchCodec
 
 MODEL_IDS = {"cnn": 1, "vit": 2}  # 0: a model given by path
 PEAK_AMPLITUDE = 0.7  # of the radio's full scale
@@ -72,11 +73,13 @@ class Transceiver:
     :param model: the JSCC model; ``model_name`` goes into the header.
     :param ofdm: numerology and antennas (see :func:`ofdm_for_radio`).
     :param tx_snr_db: the SNR the encoder is told (the transmitter does not know the channel).
+    :param codec: what runs the receiver's decoder (:func:`semcom.runtime.make_codec`; default torch).
     """
 
     def __init__(self, model: JSCCModel, model_name: str, ofdm: OFDMConfig, tx_snr_db: float = 10.0,
-                 estimator: str = "lmmse", equalizer: str = "lmmse"):
+                 estimator: str = "lmmse", equalizer: str = "lmmse", codec: Codec | None = None):
         self.model, self.model_name, self.ofdm = model.eval(), model_name, ofdm
+        self.codec = codec if codec is not None else TorchCodec(self.model)
         self.tx_snr_db = float(tx_snr_db)
         self.link = OFDMLink(LinkConfig(ofdm=ofdm, channel="awgn", estimator=estimator, equalizer=equalizer))
         self.preamble = Preamble(ofdm)
@@ -218,7 +221,7 @@ class Transceiver:
             bodies = torch.stack([body for _, body, _ in frames])  # [B, rx, samples]
             n0 = torch.tensor([n0 for _, _, n0 in frames])
             out = self.link.receive(bodies, frames[0][0].header.num_symbols, n0=n0)
-            images = to_uint8(self.model.decode(out.decoder_symbols, out.snr_eff_db, (height, width)))
+            images = to_uint8(self.codec.decode(out.decoder_symbols, out.snr_eff_db, (height, width)))
             for (rec, _, _), image in zip(frames, images):
                 rec.image = image
 
