@@ -79,6 +79,8 @@ class OnnxCodec:
             opts = ort.SessionOptions()
             opts.intra_op_num_threads = self.threads
             opts.inter_op_num_threads = 1
+            # no busy-waiting between calls: the spinning pool would take the cores from torch's front end
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self._sessions[key] = ort.InferenceSession(graph, opts, providers=["CPUExecutionProvider"])
         return self._sessions[key]
 
