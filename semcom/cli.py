@@ -17,6 +17,8 @@ import shlex
 import sys
 import warnings
 
+from . import fpga_cli
+
 USER_ERRORS = (ValueError, TypeError, OSError, KeyError, RuntimeError)
 RUNTIMES = ("torch", "onnx", "onnx-int8")  # semcom.runtime.RUNTIMES, kept here so that parsing needs no torch
 
@@ -425,6 +427,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="file to write (default model.pt); with --onnx a folder")
     p.add_argument("--zoo-name", default=None, help="write into the package zoo under this name instead")
     p.set_defaults(func=cmd_export)
+
+    fpga_cli.add_parser(sub)
 
     p = sub.add_parser("zoo", help="list the shipped models")
     p.set_defaults(func=cmd_zoo)
