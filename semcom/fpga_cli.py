@@ -5,6 +5,7 @@ The handler imports the ``fpga`` package lazily: ``semcom`` never imports it at 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 
@@ -55,7 +56,9 @@ def cmd_fpga_export(args) -> int:
         test, calib = load_images(sample_images_dir()).images[:args.images], None
     cfg = FPGAConfig(snr_db=args.snr, fps=args.fps, clock_mhz=args.clock_mhz, target_size=args.target_size,
                      weight_bits=args.weight_bits, act_bits=args.act_bits)
-    report = export_cnn(model, args.out, test, cfg, calibration=calib, progress=lambda m: print(m, file=sys.stderr))
+    with contextlib.redirect_stdout(sys.stderr):  # hls4ml reports its progress on stdout; ours is the JSON line
+        report = export_cnn(model, args.out, test, cfg, calibration=calib,
+                            progress=lambda m: print(m, file=sys.stderr))
     keys = ("psnr_float_db", "psnr_fixed_db", "dsp", "bram36", "fps", "synthesis")
     print(json.dumps({k: report[k] for k in keys}))
     return 0
