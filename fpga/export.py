@@ -93,8 +93,10 @@ def export_cnn(model: CNNJSCC, out_dir: str | Path, images: np.ndarray, cfg: FPG
     out.mkdir(parents=True, exist_ok=True)
     x = to_tensor(images)
     calib_x = to_tensor(calibration if calibration is not None else images)[:cfg.calib_images]
+    import hls4ml
+
     r, side = model.reals_per_block, cfg.target_size
-    report = {"model": model.config(), "images": int(x.shape[0]), "image_size": list(x.shape[2:]),
+    report = {"model": model.config(), "hls4ml": hls4ml.__version__, "images": int(x.shape[0]), "image_size": list(x.shape[2:]),
               "part": hls.PART, "clock_mhz": cfg.clock_mhz, "target_fps": cfg.fps, "target_size": [side, side],
               "weight_bits": cfg.weight_bits, "act_bits": cfg.act_bits, "rounding": "AP_RND_CONV",
               "overflow": "AP_SAT", "snr_folded": "FiLM folded into the conv weights at each SNR",
