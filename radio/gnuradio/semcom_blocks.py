@@ -20,6 +20,7 @@ from gnuradio import gr
 from semcom.data import load_images, sample_images_dir, to_tensor
 from semcom.metrics import psnr
 from semcom.ota import Transceiver, ofdm_for_radio
+from semcom.runtime import make_codec
 from semcom.zoo import load_model
 
 FRAMES_PORT = "frames"
@@ -63,10 +64,11 @@ class jscc_frame_source(gr.sync_block):  # noqa: N801 (GNU Radio's naming)
 class jscc_frame_sink(gr.sync_block):  # noqa: N801
     """Decodes semantic frames and posts one message per frame on ``frames``."""
 
-    def __init__(self, model="cnn", image="", sample_rate=1.92e6):
+    def __init__(self, model="cnn", image="", sample_rate=1.92e6, runtime="torch"):
         gr.sync_block.__init__(self, name="semcom_jscc_frame_sink", in_sig=[np.complex64], out_sig=None)
         self.message_port_register_out(pmt.intern(FRAMES_PORT))
-        self.trx = Transceiver(load_model(model), model, ofdm_for_radio(1, 1, sample_rate))
+        net = load_model(model)
+        self.trx = Transceiver(net, model, ofdm_for_radio(1, 1, sample_rate), codec=make_codec(net, runtime))
         self.reference = _image(image)
         frame, _ = self.trx.jscc_frame(self.reference, 0)
         self.frame_length = frame.shape[-1]
