@@ -67,6 +67,7 @@ def main(argv=None) -> int:
     p.add_argument("--out", default="benchmarks/results/receiver_cpu")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
+    load = os.getloadavg()[0]
     image = load_images(sample_images_dir()).images[0]
     check_images = load_images(args.data, "test").subset(200).images if args.data or os.environ.get(DATA_ENV) \
         else load_images(sample_images_dir()).images
@@ -104,7 +105,8 @@ def main(argv=None) -> int:
              f"Medians of {args.repeats} runs. Samples/s counts the stream samples handled: one frame "
              f"({frame.shape[-1]} samples) per call for the one-frame path (each call is given a capture of two "
              f"frame lengths, as `semcom ota` does), the whole buffer for the stream and for detection. "
-             f"A ratio >= 1 keeps up in real time.", "",
+             f"A ratio >= 1 keeps up in real time. Load average when it started: {load:.1f} "
+             f"(other jobs on the machine slow every row alike).", "",
              "| stage | samples | median (ms) | samples/s | vs 1.92 MS/s | vs 61.44 MS/s |",
              "| --- | --- | --- | --- | --- | --- |"]
     lines += [f"| {r['stage']} | {r['samples']} | {r['median_s'] * 1e3:.1f} | {r['samples_per_s'] / 1e6:.2f} M | "
