@@ -121,7 +121,7 @@ def export_cnn(model: CNNJSCC, out_dir: str | Path, images: np.ndarray, cfg: FPG
             target = hls.convert(net, hcfg, (in_ch, side_in, side_in), out / f"snr{key}" / f"{half}_{side}x{side}",
                                  f"jscc_{half}", cfg.clock_mhz)
             target.write()
-            halves[half] = {"net": net, "cfg": hcfg, "estimate": totals}
+            halves[half] = {"net": net, "cfg": hcfg, "estimate": totals, "target": target}
         t0 = time.perf_counter()
         tb = cfg.tb_images
         enc_dir = out / f"snr{key}" / "csim_encoder"
@@ -142,7 +142,7 @@ def export_cnn(model: CNNJSCC, out_dir: str | Path, images: np.ndarray, cfg: FPG
         report.setdefault("estimate", {h: v["estimate"] for h, v in halves.items()})
         report.setdefault("precision", {h: {n: c.get("Precision") for n, c in v["cfg"]["LayerName"].items()}
                                         for h, v in halves.items()})
-        report["synthesis"] = hls.synthesize_if_available(enc_sim)
+        report["synthesis"] = hls.synthesize_if_available([halves[h]["target"] for h in ("encoder", "decoder")])
         if progress:
             progress(f"SNR {key} dB: PSNR float {report['psnr_float_db'][key]:.3f} dB, "
                      f"fixed {report['psnr_fixed_db'][key]:.3f} dB")

@@ -121,11 +121,12 @@ def predict(hls_model, x: np.ndarray, out_shape: tuple[int, int, int]) -> np.nda
     return y.reshape(x.shape[0], h, w, c).transpose(0, 3, 1, 2)
 
 
-def synthesize_if_available(hls_model) -> str:
-    """Run vitis_hls synthesis when the tool is on PATH; otherwise say what to install."""
+def synthesize_if_available(hls_models: list) -> str:
+    """Run vitis_hls synthesis of each project when the tool is on PATH; otherwise say what to install."""
     import shutil
 
     if shutil.which("vitis_hls") is None:
         return "vitis_hls not on PATH: install AMD Vitis HLS 2023.2+ and rerun for synthesis reports (C simulation done)"
-    hls_model.build(csim=False, synth=True, vsynth=False)
-    return f"synthesised with vitis_hls in {os.fspath(hls_model.config.get_output_dir())}"
+    for m in hls_models:
+        m.build(csim=False, synth=True, vsynth=False)
+    return "synthesised with vitis_hls in " + ", ".join(os.fspath(m.config.get_output_dir()) for m in hls_models)
