@@ -66,7 +66,8 @@ def main(argv=None) -> int:
               + "; ".join(f"{k} {v['dsp']} DSP, {v['bram36']} BRAM36, {v['lut'] / 1e3:.1f}k LUT"
                           for k, v in REFERENCE.items()) + "."]
     if report:
-        lines += ["", f"C simulation (g++, hls4ml {report.get('hls4ml', '')}) on {report['images']} CIFAR-10 test "
+        lines += ["", f"Report made by `{report.get('command', 'semcom fpga export')}`.", "",
+                  f"C simulation (g++, hls4ml {report.get('hls4ml', '')}) on {report['images']} CIFAR-10 test "
                   f"images through AWGN, FiLM folded at each SNR; rounding {report['rounding']}, "
                   f"overflow {report['overflow']}:", "",
                   "| SNR (dB) | PSNR float (dB) | PSNR fixed (dB) | loss (dB) |", "| --- | --- | --- | --- |"]

@@ -11,6 +11,7 @@ the absolute times do not. Inputs: random unit-power symbols of 32x32 images at
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -33,6 +34,7 @@ def main(argv=None) -> int:
     p.add_argument("--out", default="benchmarks/results/runtimes_cpu")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
+    load = os.getloadavg()[0]
     rows = []
     for name in args.models.split(","):
         model = load_model(name)
@@ -57,7 +59,9 @@ def main(argv=None) -> int:
                              "images_per_s": batch / t, "speedup_vs_torch": base / t})
                 print(rows[-1], file=sys.stderr)
     lines = preamble("benchmarks/bench_runtimes.py", argv, args.models.split(",")) + [
-        f"Decoder only, 32x32 images; medians of {args.repeats} interleaved rounds.", "",
+        f"Decoder only, 32x32 images; medians of {args.repeats} interleaved rounds. Load average when it "
+        f"started: {load:.1f} (torch's OpenMP threads suffer more than ONNX Runtime's from an oversubscribed "
+        f"machine: compare with `receiver_cpu.md`, measured on a quieter one).", "",
         "| model | batch | runtime | median (ms) | images/s | vs torch |", "| --- | --- | --- | --- | --- | --- |"]
     lines += [f"| {r['model']} | {r['batch']} | {r['runtime']} | {r['median_ms']:.1f} | {r['images_per_s']:.0f} | "
               f"{r['speedup_vs_torch']:.2f}x |" for r in rows]

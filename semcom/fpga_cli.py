@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+from pathlib import Path
 
 
 def _snrs(text: str) -> tuple[float, ...]:
@@ -59,6 +60,8 @@ def cmd_fpga_export(args) -> int:
     with contextlib.redirect_stdout(sys.stderr):  # hls4ml reports its progress on stdout; ours is the JSON line
         report = export_cnn(model, args.out, test, cfg, calibration=calib,
                             progress=lambda m: print(m, file=sys.stderr))
+    report["command"] = "semcom " + " ".join(getattr(args, "argv", []))
+    (Path(args.out) / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     keys = ("psnr_float_db", "psnr_fixed_db", "dsp", "bram36", "fps", "synthesis")
     print(json.dumps({k: report[k] for k in keys}))
     return 0
