@@ -31,7 +31,7 @@ def main(argv=None) -> int:
     p.add_argument("--fps", type=float, default=30.0)
     p.add_argument("--clock-mhz", type=float, default=200.0)
     p.add_argument("--target-size", type=int, default=256)
-    p.add_argument("--weight-bits", type=int, default=8)
+    p.add_argument("--weight-bits", type=int, default=12)
     p.add_argument("--act-bits", type=int, default=16)
     p.add_argument("--out", default="benchmarks/results/fpga_cnn")
     args = p.parse_args(argv)

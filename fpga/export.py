@@ -44,7 +44,7 @@ class FPGAConfig:
     fps: float = 30.0
     clock_mhz: float = 200.0
     target_size: int = 256
-    weight_bits: int = 8
+    weight_bits: int = 12
     act_bits: int = 16
     calib_images: int = 64
     tb_images: int = 4
