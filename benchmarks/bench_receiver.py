@@ -12,11 +12,19 @@ call (``Transceiver.receive``), and by detection alone; a stream of
 Radio sink does). Reported: median over ``--repeats`` runs, as samples/s, and the
 ratio to 1.92 MS/s (the seed setup) and 61.44 MS/s (Pluto's maximum); a ratio
 >= 1 keeps up in real time.
+
+``--runtime onnx|onnx-int8`` runs the JSCC decoder in ONNX Runtime (int8: calibrated
+on the CIFAR-10 training images of ``--data``/``$SEMCOM_DATA``); the table then also
+gives the decoder's PSNR beside torch's (torch encoder, AWGN at 10 dB, the first
+200 CIFAR-10 test images, or the bundled samples without data).
+
+    python benchmarks/bench_receiver.py --threads 2 --runtime onnx-int8 --out benchmarks/results/receiver_cpu_onnx-int8
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import torch
@@ -26,13 +34,26 @@ from common import median_time, preamble, write_results
 from phy.sync import synchronize
 from radio.config import RadioConfig
 from radio.sim import SimRadio
-from semcom.data import load_images, sample_images_dir
+from semcom.data import DATA_ENV, load_images, sample_images_dir, to_tensor
+from semcom.metrics import psnr
 from semcom.ota import Transceiver, ofdm_for_radio
+from semcom.runtime import RUNTIMES, make_codec
 from semcom.zoo import load_model
 
 RATES = {"seed 1.92 MS/s": 1.92e6, "Pluto max 61.44 MS/s": 61.44e6}
 
 
+@torch.no_grad()
+def decoder_psnr(model, codec, images, snr_db: float = 10.0) -> tuple[float, float]:
+    """Mean PSNR (dB) of the torch decoder and of ``codec``'s on the same received symbols (AWGN)."""
+    x = to_tensor(images)
+    snr = torch.full((x.shape[0],), snr_db)
+    s = model.encode(x, snr)
+    gen = torch.Generator().manual_seed(0)
+    noise = torch.complex(torch.randn(s.shape, generator=gen), torch.randn(s.shape, generator=gen))
+    y = s + noise * (10 ** (-snr_db / 10) / 2) ** 0.5
+    size = tuple(x.shape[2:])
+    return (float(psnr(model.decode(y, snr, size), x).mean()), float(psnr(codec.decode(y, snr, size), x).mean()))
 
 
 def main(argv=None) -> int:
@@ -41,13 +62,20 @@ def main(argv=None) -> int:
     p.add_argument("--repeats", type=int, default=15)
     p.add_argument("--models", default="cnn,vit")
     p.add_argument("--stream-frames", type=int, default=32)
+    p.add_argument("--runtime", default="torch", choices=RUNTIMES, help="what runs the JSCC decoder")
+    p.add_argument("--data", default=None, help="CIFAR-10 (int8 calibration, PSNR check); default $SEMCOM_DATA")
     p.add_argument("--out", default="benchmarks/results/receiver_cpu")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
+    load = os.getloadavg()[0]
     image = load_images(sample_images_dir()).images[0]
-    rows = []
+    check_images = load_images(args.data, "test").subset(200).images if args.data or os.environ.get(DATA_ENV) \
+        else load_images(sample_images_dir()).images
+    rows, checks = [], []
     for model in args.models.split(","):
-        trx = Transceiver(load_model(model), model, ofdm_for_radio(1, 1, 1.92e6))
+        net = load_model(model)
+        codec = make_codec(net, args.runtime, data=args.data, threads=args.threads)
+        trx = Transceiver(net, model, ofdm_for_radio(1, 1, 1.92e6), codec=codec)
         frame, _ = trx.jscc_frame(image, seq=0)
         radio = SimRadio(RadioConfig(driver="sim", center_frequency_hz=2.4e9, rx_gain_db=0.0,
                                      options={"snr_db": 20, "cfo_ppm": 10, "seed": 0}))
@@ -57,8 +85,13 @@ def main(argv=None) -> int:
         if trx.receive(capture).image is None or len(trx.receive_all(stream)) < args.stream_frames - 1:
             raise SystemExit("the receiver failed on the benchmark capture")
         # one frame per call: each call decodes one frame, which occupies frame.shape[-1] samples of a stream
-        stages = [(f"whole receiver, one frame per call ({model})", frame, lambda: trx.receive(capture)),
-                  (f"whole receiver, stream of {args.stream_frames} frames ({model})", stream,
+        if args.runtime != "torch":
+            ref, got = decoder_psnr(net, codec, check_images)
+            checks.append(f"- {model}: decoder PSNR {got:.2f} dB with {args.runtime}, {ref:.2f} dB with torch "
+                          f"({got - ref:+.2f} dB; {len(check_images)} images, AWGN 10 dB)")
+        tag = model if args.runtime == "torch" else f"{model}, {args.runtime}"
+        stages = [(f"whole receiver, one frame per call ({tag})", frame, lambda: trx.receive(capture)),
+                  (f"whole receiver, stream of {args.stream_frames} frames ({tag})", stream,
                    lambda: trx.receive_all(stream))]
         if not rows:
             stages.append(("detection + CFO + SNR only", capture, lambda: synchronize(capture, trx.preamble, trx.fs)))
@@ -72,11 +105,14 @@ def main(argv=None) -> int:
              f"Medians of {args.repeats} runs. Samples/s counts the stream samples handled: one frame "
              f"({frame.shape[-1]} samples) per call for the one-frame path (each call is given a capture of two "
              f"frame lengths, as `semcom ota` does), the whole buffer for the stream and for detection. "
-             f"A ratio >= 1 keeps up in real time.", "",
+             f"A ratio >= 1 keeps up in real time. Load average when it started: {load:.1f} "
+             f"(other jobs on the machine slow every row alike).", "",
              "| stage | samples | median (ms) | samples/s | vs 1.92 MS/s | vs 61.44 MS/s |",
              "| --- | --- | --- | --- | --- | --- |"]
     lines += [f"| {r['stage']} | {r['samples']} | {r['median_s'] * 1e3:.1f} | {r['samples_per_s'] / 1e6:.2f} M | "
               f"{r['x seed 1.92 MS/s']:.2f}x | {r['x Pluto max 61.44 MS/s']:.3f}x |" for r in rows]
+    if checks:
+        lines += ["", "Decoder quality with this runtime:", ""] + checks
     write_results(args.out, rows, lines)
     return 0
 

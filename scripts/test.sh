@@ -19,7 +19,7 @@ if [ -n "$need" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need) \
         >/dev/null 2>&1 || echo "note: could not install$need; their tests will be skipped"
 fi
-bash scripts/setup.sh dev,sionna,pluto,zmq
+bash scripts/setup.sh dev,sionna,pluto,zmq,onnx,fpga
 
 # GNU Radio and UHD live in Debian's Python (numpy < 2): .venv-gr sees them and this project.
 # tests/semcom/gnuradio (the blocks, grcc, the examples) and the USRP driver probe use it; they skip without it.

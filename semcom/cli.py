@@ -20,6 +20,9 @@ from .commands import _command, _HelpFormatter, _positive_int, _snr_list, _snr_v
 from .commands import train as train_command
 from .analysis.cli import add_parser as add_analyze_parser
 from .gnuradio import cli as gnuradio_cli
+from . import fpga_cli
+
+RUNTIMES = ("torch", "onnx", "onnx-int8")  # semcom.runtime.RUNTIMES, kept here so that parsing needs no torch
 
 def set_threads(threads: int | None) -> None:
     """Set torch's intra-op threads from ``--threads`` or ``SEMCOM_THREADS``."""
@@ -32,12 +35,14 @@ def set_threads(threads: int | None) -> None:
 
 def cmd_eval(args) -> int:
     from .evaluation import evaluate, format_table
+    from .runtime import make_codec
     from .zoo import load_model
 
     model = load_model(args.model)
     model.warn_if_outside_snr_range(args.snr)
     rows = evaluate(model, args.data, snrs_db=args.snr, channel=args.channel, limit=args.limit,
-                    batch_size=args.batch_size, progress=not args.quiet and (not args.json or sys.stderr.isatty()))
+                    batch_size=args.batch_size, progress=not args.quiet and (not args.json or sys.stderr.isatty()),
+                    codec=make_codec(model, args.runtime, data=args.data))
     print(json.dumps(rows) if args.json else format_table(rows))
     return 0
 
@@ -95,7 +100,10 @@ def cmd_ota(args) -> int:
     images = load_images(args.image if args.image else sample_images_dir())
     image = images.images[0]
     ofdm = ofdm_for_radio(cfg.num_tx, cfg.num_rx, cfg.sample_rate_sps)
-    trx = Transceiver(model, args.model, ofdm, tx_snr_db=args.tx_snr)
+    from .runtime import make_codec
+
+    trx = Transceiver(model, args.model, ofdm, tx_snr_db=args.tx_snr,
+                      codec=make_codec(model, args.runtime, data=args.calibration_data))
     frames = args.frames or (10 ** 9 if args.loop else 1)
     stats = {"sent": 0, "lost": 0, "psnr": [], "baseline": []}
     last = {}
@@ -215,9 +223,15 @@ def cmd_demo(args) -> int:
 
 
 def cmd_export(args) -> int:
+    if args.onnx:
+        from .onnx_export import cmd_export_onnx
+
+        return cmd_export_onnx(args)
+    if not args.checkpoint:
+        raise ValueError("export needs --checkpoint (or --onnx --model NAME)")
     from .zoo import export
 
-    entry = export(args.checkpoint, args.out, zoo_name=args.zoo_name)
+    entry = export(args.checkpoint, args.out or "model.pt", zoo_name=args.zoo_name)
     print(json.dumps(entry))
     return 0
 
@@ -240,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="torch CPU threads (default: $SEMCOM_THREADS or torch's choice)")
     sub = parser.add_subparsers(dest="command", required=True)
     for add in (train_command.add_parser, _add_eval, _add_sweep, _add_ota, _add_demo, _add_export, _add_zoo,
-                gnuradio_cli.add_parser, add_analyze_parser):
+                gnuradio_cli.add_parser, add_analyze_parser, fpga_cli.add_parser):
         add(sub)
     return parser
 
@@ -255,6 +269,7 @@ def _add_eval(sub) -> None:
     p.add_argument("--batch-size", type=_positive_int, default=250, help="images per forward pass")
     p.add_argument("--json", action="store_true", help="print one JSON array to stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--runtime", default="torch", choices=RUNTIMES, help="what runs the encoder and decoder")
 
 
 def _add_sweep(sub) -> None:
@@ -304,6 +319,8 @@ def _add_ota(sub) -> None:
     p.add_argument("--record", default=None, help="save every capture to this SigMF recording (.sigmf-meta)")
     p.add_argument("--play", default=None, help="replay a SigMF recording (with --radio file)")
     p.add_argument("--json", action="store_true", help="one JSON object per frame")
+    p.add_argument("--runtime", default="torch", choices=RUNTIMES, help="what runs the receiver's decoder")
+    p.add_argument("--calibration-data", default=None, help="onnx-int8: calibration images (default $SEMCOM_DATA)")
 
 
 def _add_demo(sub) -> None:
@@ -319,9 +336,18 @@ def _add_demo(sub) -> None:
 
 
 def _add_export(sub) -> None:
-    p = _command(sub, "export", "weights-only copy of a training checkpoint (EMA, float16)", 'Write a weights-only copy (EMA weights, float16) of a training checkpoint, optionally into the zoo.', cmd_export)
-    p.add_argument("--checkpoint", required=True, help="a training run's checkpoint.pt")
-    p.add_argument("--out", default="model.pt", help="file to write")
+    p = _command(sub, "export", "weights-only copy of a training checkpoint (EMA, float16), or ONNX graphs",
+                 "Write a weights-only copy (EMA weights, float16) of a training checkpoint, optionally into the "
+                 "zoo; or, with --onnx, the encoder and decoder of a model as ONNX graphs (fp32 and int8).",
+                 cmd_export)
+    p = sub.add_parser("export", help="weights-only copy of a training checkpoint (EMA, float16), or ONNX graphs")
+    p.add_argument("--checkpoint", default=None, help="a training run's checkpoint.pt")
+    p.add_argument("--onnx", action="store_true", help="write ONNX graphs (fp32 and int8) of --model into --out")
+    p.add_argument("--model", default=None, help="--onnx: zoo name or checkpoint")
+    p.add_argument("--image-size", default="32x32", help="--onnx: HxW the graphs are built for")
+    p.add_argument("--data", default=None, help="--onnx: CIFAR-10 for int8 calibration and the check (default $SEMCOM_DATA)")
+    p.add_argument("--no-int8", action="store_true", help="--onnx: fp32 graphs only")
+    p.add_argument("--out", default=None, help="file to write (default model.pt); with --onnx a folder")
     p.add_argument("--zoo-name", default=None, help="write into the package zoo under this name instead")
 
 

@@ -16,8 +16,9 @@ from .models.base import JSCCModel
 
 
 @torch.no_grad()
-def transmit(model: JSCCModel, x: torch.Tensor, snr_db: float, channel, generator=None) -> torch.Tensor:
-    """Send a batch through ``model`` and ``channel`` at one SNR. :output: x_hat [B,3,H,W]."""
+def transmit(model, x: torch.Tensor, snr_db: float, channel, generator=None) -> torch.Tensor:
+    """Send a batch through ``model`` (a JSCC model or a :class:`semcom.runtime.Codec`) and ``channel``
+    at one SNR. :output: x_hat [B,3,H,W]."""
     snr = torch.full((x.shape[0],), float(snr_db))
     s = model.encode(x, snr)
     out = channel(s, snr, generator=generator)
@@ -25,10 +26,11 @@ def transmit(model: JSCCModel, x: torch.Tensor, snr_db: float, channel, generato
 
 
 def evaluate(model: JSCCModel, data, snrs_db, channel: str = "awgn", limit: int | None = None,
-             batch_size: int = 250, seed: int = 0, progress: bool = False) -> list[dict]:
+             batch_size: int = 250, seed: int = 0, progress: bool = False, codec=None) -> list[dict]:
     """Rows ``{"snr_db", "psnr_db", "ssim", "ms_ssim", "n_images"}``, one per SNR.
 
-    ``data`` is a path (the test split is used) or an :class:`ImageSet`.
+    ``data`` is a path (the test split is used) or an :class:`ImageSet`; ``codec`` (a
+    :class:`semcom.runtime.Codec`, default the model itself) runs the encoder and decoder.
     """
     images = data if isinstance(data, ImageSet) else load_images(data, "test")
     images = images.subset(limit)
@@ -41,7 +43,7 @@ def evaluate(model: JSCCModel, data, snrs_db, channel: str = "awgn", limit: int 
         p, s, m = [], [], []
         for _, batch in iter_batches(images, batch_size):
             x = to_tensor(batch)
-            x_hat = transmit(model, x, snr, ch, generator=gen)
+            x_hat = transmit(codec or model, x, snr, ch, generator=gen)
             p.append(psnr(x_hat, x))
             s.append(ssim(x_hat, x))
             ms = ms_ssim(x_hat, x)

@@ -28,6 +28,7 @@ from .data import to_tensor, to_uint8
 from .link import LinkConfig, OFDMLink
 from .models.base import JSCCModel
 from .zoo import model_id, name_for_id
+from .runtime import Codec, TorchCodec
 
 SNR_WARN_MARGIN_DB = 10.0  # an SNR estimate this far outside the model's trained range is reported
 # Link adaptation for "<codec>-ldpc" baselines: the highest MCS whose measured AWGN requirement
@@ -77,12 +78,14 @@ class Transceiver:
     :param model_name: its zoo name or checkpoint path; the header carries the id of its weights.
     :param ofdm: numerology and antennas (see :func:`ofdm_for_radio`).
     :param tx_snr_db: the SNR the encoder is told (the transmitter does not know the channel).
+    :param codec: what runs the receiver's decoder (:func:`semcom.runtime.make_codec`; default torch).
     """
 
     def __init__(self, model: JSCCModel, model_name: str, ofdm: OFDMConfig, tx_snr_db: float = 10.0,
-                 estimator: str = "lmmse", equalizer: str = "lmmse"):
+                 estimator: str = "lmmse", equalizer: str = "lmmse", codec: Codec | None = None):
         self.model, self.model_name, self.ofdm = model.eval(), model_name, ofdm
         self.model_id = model_id(model_name, model)
+        self.codec = codec if codec is not None else TorchCodec(self.model)
         self.tx_snr_db = float(tx_snr_db)
         self.link = OFDMLink(LinkConfig(ofdm=ofdm, channel="awgn", estimator=estimator, equalizer=equalizer))
         self.receiver = FrameReceiver(ofdm, lambda h: self.link.num_samples(h.num_symbols), self._refusal)
@@ -168,7 +171,7 @@ class Transceiver:
                                self.link.pilot_noise_var(bodies, num_symbols)).clamp_min(1e-12)
             out = self.link.receive(bodies, num_symbols, n0=n0)
             snr = self.decoder_snr(out.snr_eff_db, torch.tensor([f.header.tx_snr_db for _, f in group]))
-            images = to_uint8(self.model.decode(out.decoder_symbols, snr, (height, width)))
+            images = to_uint8(self.codec.decode(out.decoder_symbols, snr, (height, width)))
             for (rec, _), image, told in zip(group, images, snr.tolist()):
                 rec.image, rec.snr_decoder_db = image, round(told, 3)
                 rec.warning = self._snr_warning(rec.snr_est_db, told)
