@@ -129,7 +129,6 @@ def cmd_ota(args) -> int:
         else:
             print(_ota_line(row, stats), flush=True)
 
-    rows = []
     try:
         radio = open_radio(cfg)
         if args.record:
@@ -137,9 +136,9 @@ def cmd_ota(args) -> int:
         with radio:
             if live is not None:
                 with live:
-                    rows = run_ota(radio, trx, image, frames=frames, baseline=args.baseline, on_frame=on_frame)
+                    run_ota(radio, trx, image, frames=frames, baseline=args.baseline, on_frame=on_frame)
             else:
-                rows = run_ota(radio, trx, image, frames=frames, baseline=args.baseline, on_frame=on_frame)
+                run_ota(radio, trx, image, frames=frames, baseline=args.baseline, on_frame=on_frame)
     except KeyboardInterrupt:
         print(f"stopped: {stats['sent']} frames, {stats['lost']} lost", file=sys.stderr)
     except RadioError as exc:

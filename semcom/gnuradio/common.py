@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 LEVELS = ("peak", "unit-re")  # frame scaling: as semcom ota sends it (peak 0.7) or unit energy per RE
-RUNTIMES = ("torch",)  # hook: the ONNX runtimes (onnx, onnx-int8) are added here by the real-time work
+RUNTIMES = ("torch", "onnx", "onnx-int8")  # semcom.runtime.RUNTIMES
 
 
 @dataclass(frozen=True)
@@ -48,15 +48,15 @@ def check_choice(name: str, value: str, choices) -> str:
 
 
 def load_jscc_model(model: str, runtime: str = "torch"):
-    """The JSCC model for a block: a zoo name or checkpoint path, run by ``runtime``.
-
-    Only ``torch`` exists today; an ONNX runtime plugs in here (and in ``RUNTIMES``) with the
-    same ``encode``/``decode`` interface, and every block gets it through this one function.
-    """
+    """(model, codec) for a block: a zoo name or checkpoint path, and what runs it
+    (:func:`semcom.runtime.make_codec`; the ONNX runtimes need onnxruntime in GNU Radio's Python,
+    ``onnx-int8`` also CIFAR-10 for calibration via ``$SEMCOM_DATA``)."""
+    from ..runtime import make_codec
     from ..zoo import load_model
 
     check_choice("runtime", runtime, RUNTIMES)
-    return load_model(model)
+    jscc = load_model(model)
+    return jscc, make_codec(jscc, runtime)
 
 
 def re_amplitude(trx, frame: np.ndarray) -> float:

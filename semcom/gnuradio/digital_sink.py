@@ -33,7 +33,7 @@ class digital_sink(semantic_sink):  # lower case: GNU Radio's naming
         gr.sync_block.__init__(self, name="semcom_digital_sink", in_sig=[np.complex64], out_sig=None)
         if sample_rate <= 0 or height <= 0 or width <= 0:
             raise ValueError(f"sample_rate, height and width must be > 0, got {sample_rate}, {height}, {width}")
-        self.trx = Transceiver(load_jscc_model(budget_model), budget_model, ofdm_for_radio(1, 1, sample_rate))
+        self.trx = Transceiver(load_jscc_model(budget_model)[0], budget_model, ofdm_for_radio(1, 1, sample_rate))
         self.baseline = make_baseline(self.trx, codec, mcs, int(height), int(width))
         self._setup_receiver(reference, output_dir, report, self.baseline)
 

@@ -38,7 +38,7 @@ class digital_source(semantic_source):  # lower case: GNU Radio's naming
         check_choice("level", level, LEVELS)
         if sample_rate <= 0:
             raise ValueError(f"sample_rate must be > 0, got {sample_rate}")
-        self.trx = Transceiver(load_jscc_model(budget_model), budget_model, ofdm_for_radio(1, 1, sample_rate))
+        self.trx = Transceiver(load_jscc_model(budget_model)[0], budget_model, ofdm_for_radio(1, 1, sample_rate))
         self.codec, self.mcs = codec, mcs
         self._baselines = {}
         make_baseline(self.trx, codec, mcs, 32, 32)  # checks codec, MCS and Sionna now, not in work()

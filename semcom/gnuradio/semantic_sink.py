@@ -47,7 +47,8 @@ class semantic_sink(gr.sync_block):  # lower case: GNU Radio's naming
         gr.sync_block.__init__(self, name="semcom_semantic_sink", in_sig=[np.complex64], out_sig=None)
         if sample_rate <= 0:
             raise ValueError(f"sample_rate must be > 0, got {sample_rate}")
-        self.trx = Transceiver(load_jscc_model(model, runtime), model, ofdm_for_radio(1, 1, sample_rate))
+        jscc, codec = load_jscc_model(model, runtime)
+        self.trx = Transceiver(jscc, model, ofdm_for_radio(1, 1, sample_rate), codec=codec)
         self._setup_receiver(reference, output_dir, report)
 
     def _setup_receiver(self, reference: str, output_dir: str, report: str, baseline=None) -> None:

@@ -41,7 +41,8 @@ class semantic_source(gr.sync_block):  # lower case: GNU Radio's naming
         check_choice("level", level, LEVELS)
         if sample_rate <= 0:
             raise ValueError(f"sample_rate must be > 0, got {sample_rate}")
-        self.trx = Transceiver(load_jscc_model(model, runtime), model, ofdm_for_radio(1, 1, sample_rate),
+        jscc, codec = load_jscc_model(model, runtime)
+        self.trx = Transceiver(jscc, model, ofdm_for_radio(1, 1, sample_rate), codec=codec,
                                tx_snr_db=tx_snr_db)
         self._setup_stream(images, repeat, level, spacing)
 
