@@ -214,6 +214,19 @@ class Transceiver:
         return None
 
 
+def re_snr_db(frame: np.ndarray, sample_snr_db: float, start: int, stop: int, ofdm: OFDMConfig) -> float:
+    """Es/N0 per used resource element (the project's SNR) of ``frame[..., start:stop]`` when a radio
+    adds noise at the sample SNR ``sample_snr_db`` relative to the frame's active power (the sim
+    radio's ``snr_db``): ``sample SNR + 10 log10(N / U) + 10 log10(P_part / P_active)``.
+
+    :input frame: [tx, n] complex, as built by :class:`Transceiver`."""
+    from radio.sim import active_power
+
+    part = float(np.mean(np.abs(frame[:, start:stop]) ** 2))
+    return float(sample_snr_db + 10 * np.log10(ofdm.fft_size / ofdm.num_used_subcarriers)
+                 + 10 * np.log10(part / active_power(frame)))
+
+
 def mcs_index(name: str) -> int:
     names = [m for m, _ in MCS_MIN_SNR_DB]
     return names.index(name) if name in names else 255
