@@ -339,7 +339,6 @@ def _add_export(sub) -> None:
                  "Write a weights-only copy (EMA weights, float16) of a training checkpoint, optionally into the "
                  "zoo; or, with --onnx, the encoder and decoder of a model as ONNX graphs (fp32 and int8).",
                  cmd_export)
-    p = sub.add_parser("export", help="weights-only copy of a training checkpoint (EMA, float16), or ONNX graphs")
     p.add_argument("--checkpoint", default=None, help="a training run's checkpoint.pt")
     p.add_argument("--onnx", action="store_true", help="write ONNX graphs (fp32 and int8) of --model into --out")
     p.add_argument("--model", default=None, help="--onnx: zoo name or checkpoint")

@@ -19,18 +19,26 @@ def _snrs(text: str) -> tuple[float, ...]:
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("fpga", help="HLS export (hls4ml) of the CNN encoder and decoder, C-simulated")
+    from .commands import _HelpFormatter
+
+    p = sub.add_parser("fpga", help="HLS export (hls4ml) of the CNN encoder and decoder, C-simulated",
+                       description="The FPGA path: hls4ml projects of the CNN encoder and decoder (FiLM folded "
+                                   "at --snr), compiled and run as a C simulation, with a resource estimate.",
+                       formatter_class=_HelpFormatter)
     fsub = p.add_subparsers(dest="fpga_command", required=True)
-    e = fsub.add_parser("export", help="write the HLS projects, compile the C simulation, write DIR/report.json")
+    e = fsub.add_parser("export", help="write the HLS projects, compile the C simulation, write DIR/report.json",
+                        description="Write the HLS projects, compile the C simulation, run it on CIFAR-10 test "
+                                    "images through the simulated link and write DIR/report.json.",
+                        formatter_class=_HelpFormatter)
     e.add_argument("--model", default="cnn", help="zoo name or checkpoint (CNN family)")
     e.add_argument("--out", required=True, help="output folder")
     e.add_argument("--snr", type=_snrs, default=(10.0,), help="SNR(s) in dB folded into the weights, comma-separated")
     e.add_argument("--fps", type=float, default=30.0, help="frame rate the reuse factors meet")
-    e.add_argument("--clock-mhz", type=float, default=200.0)
+    e.add_argument("--clock-mhz", type=float, default=200.0, help="FPGA clock the latency estimate assumes")
     e.add_argument("--target-size", type=int, default=256, help="side of the square images for fps and resources")
     e.add_argument("--weight-bits", type=int, default=12,
                    help="weight width (8 needs quantisation-aware training: 1.8 dB lost without)")
-    e.add_argument("--act-bits", type=int, default=16)
+    e.add_argument("--act-bits", type=int, default=16, help="activation width (fixed point)")
     e.add_argument("--images", type=int, default=200, help="CIFAR-10 test images through the C simulation")
     e.add_argument("--data", default=None, help="cifar10.npz (default $SEMCOM_DATA; else the bundled samples)")
     e.set_defaults(func=cmd_fpga_export)
