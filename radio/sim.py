@@ -10,12 +10,12 @@ one-shot buffer is sent once, a random delay after the call, and silence
 
 Options (``RadioConfig.options``), with defaults:
 
-- ``snr_db`` (20): the sample SNR: mean TX power per sample and antenna while
-  transmitting (silent gaps left out, :func:`active_power`) over the noise power per
+- ``snr_db`` (20): the sample SNR: mean TX power per sample and antenna over the
+  whole buffer (:func:`buffer_power`, silent gaps included) over the noise power per
   sample, over the whole sample-rate bandwidth. The project's SNR is Es/N0 per
   resource element: an OFDM signal on U of N subcarriers sees 10 log10(N/U) dB more
-  per used subcarrier, plus the ratio of a frame part's power to the mean
-  (``semcom.ota.re_snr_db`` does the conversion; 2.0 dB for the seed frame's body).
+  per used subcarrier, plus the ratio of a frame part's power to the buffer's mean
+  (``semcom.ota.re_snr_db`` does the conversion; +2.7 dB for the seed frame's body).
 - ``channel`` (``awgn``): ``awgn``, ``multipath`` (exponential power-delay
   profile) or a Sionna model ``tdl-a``..``tdl-e``; ``delay_spread_s`` (300e-9).
 - ``cfo_ppm`` (0): carrier offset in parts per million of the centre frequency.
@@ -44,12 +44,10 @@ DEFAULTS = {"snr_db": 20.0, "channel": "awgn", "delay_spread_s": 300e-9, "cfo_pp
             "output_scale_db": 0.0}
 
 
-def active_power(samples: np.ndarray) -> float:
-    """Mean power per sample and transmit antenna over the samples that carry signal (the silent
-    gaps between frames left out): the signal power ``snr_db`` refers to."""
-    power = np.abs(samples) ** 2  # [tx, n]
-    active = power.sum(0) > 0
-    return float(power[:, active].mean()) if active.any() else 0.0
+def buffer_power(samples: np.ndarray) -> float:
+    """Mean power per sample and transmit antenna over the whole TX buffer (silent gaps included):
+    the signal power ``snr_db`` refers to."""
+    return float(np.mean(np.abs(samples) ** 2))
 
 
 class SimRadio(Radio):
@@ -131,7 +129,7 @@ class SimRadio(Radio):
         self._buffer = samples
         self._cyclic = cyclic
         self._taps = self._draw_taps(cfg)
-        power = active_power(samples)
+        power = buffer_power(samples)
         self._noise_var = power * 10 ** (-float(self.opts["snr_db"]) / 10) if power > 0 else 1e-12
         if cyclic:
             self._t = int(self.rng.integers(samples.shape[1]))  # capture starts anywhere in the buffer

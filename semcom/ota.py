@@ -216,15 +216,15 @@ class Transceiver:
 
 def re_snr_db(frame: np.ndarray, sample_snr_db: float, start: int, stop: int, ofdm: OFDMConfig) -> float:
     """Es/N0 per used resource element (the project's SNR) of ``frame[..., start:stop]`` when a radio
-    adds noise at the sample SNR ``sample_snr_db`` relative to the frame's active power (the sim
-    radio's ``snr_db``): ``sample SNR + 10 log10(N / U) + 10 log10(P_part / P_active)``.
+    adds noise at the sample SNR ``sample_snr_db`` relative to the frame's mean power (the sim
+    radio's ``snr_db`` for a frame sent as its buffer): ``sample SNR + 10 log10(N / U) + 10 log10(P_part / P_mean)``.
 
     :input frame: [tx, n] complex, as built by :class:`Transceiver`."""
-    from radio.sim import active_power
+    from radio.sim import buffer_power
 
     part = float(np.mean(np.abs(frame[:, start:stop]) ** 2))
     return float(sample_snr_db + 10 * np.log10(ofdm.fft_size / ofdm.num_used_subcarriers)
-                 + 10 * np.log10(part / active_power(frame)))
+                 + 10 * np.log10(part / buffer_power(frame)))
 
 
 def mcs_index(name: str) -> int:

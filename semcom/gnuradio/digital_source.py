@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 from gnuradio import gr
 
-from ..baseline import CODECS, MCS, DigitalBaseline, parse_scheme
+from phy.digital import LEGACY_MCS as MCS
+
+from ..baseline import CODECS, DigitalBaseline, parse_scheme
 from ..ota import Transceiver, ofdm_for_radio
 from .common import LEVELS, check_choice, load_jscc_model
 from .semantic_source import semantic_source
@@ -27,7 +29,7 @@ def make_baseline(trx, codec: str, mcs: str, height: int, width: int) -> Digital
 class digital_source(semantic_source):  # lower case: GNU Radio's naming
     """Digital-baseline frames of images, for ever or once.
 
-    :param codec: ``jpeg``, ``webp`` or ``heic``; ``mcs``: e.g. ``ldpc1/2-16qam`` (see ``semcom.baseline.MCS``).
+    :param codec: ``jpeg``, ``webp`` or ``heic``; ``mcs``: e.g. ``ldpc1/2-16qam`` (see ``phy.digital.LEGACY_MCS``).
     :param budget_model: the JSCC model whose channel uses per image the baseline gets.
     Other parameters: as :class:`.semantic_source.semantic_source`.
     """
