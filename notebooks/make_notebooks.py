@@ -142,7 +142,9 @@ for r in live:
 
 play = open_radio(replace(cfg, driver="file", options={"path": str(path)}))
 replayed = run_ota(play, trx, image, frames=FRAMES, baseline="jpeg-ldpc")
-assert [r["psnr_db"] for r in replayed] == [r["psnr_db"] for r in live]
+for a, b in zip(replayed, live):  # same frames decoded; PSNR equal up to float rounding across runs
+    assert (a["psnr_db"] is None) == (b["psnr_db"] is None)
+    assert a["psnr_db"] is None or abs(a["psnr_db"] - b["psnr_db"]) < 0.05, (a["psnr_db"], b["psnr_db"])
 print("replay matches the live run;", len(play.annotations), "frames annotated in the recording")"""),
     ("md", """## A stream of frames in one pass
 
