@@ -33,6 +33,8 @@ Options (``RadioConfig.options``), with defaults:
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .base import Capabilities, Radio
@@ -42,6 +44,9 @@ DEFAULTS = {"snr_db": 20.0, "channel": "awgn", "delay_spread_s": 300e-9, "cfo_pp
             "phase_noise_linewidth_hz": 0.0, "iq_gain_imbalance_db": 0.0, "iq_phase_imbalance_deg": 0.0,
             "dc_offset": 0.0, "adc_bits": 12, "adc_full_scale": 1.0, "seed": None, "max_delay_samples": None,
             "output_scale_db": 0.0}
+
+
+ADC_CLIP_WARN = 1e-3  # fraction of clipped samples that earns a warning
 
 
 def buffer_power(samples: np.ndarray) -> float:
@@ -90,6 +95,7 @@ class SimRadio(Radio):
         self._phase = 0.0  # phase-noise state
         self._taps = np.zeros((cfg.num_rx, cfg.num_tx, 1), np.complex64)
         self._noise_var = 0.0
+        self._warned_clipping = False
 
     # -- channel ----------------------------------------------------------------------
     def _draw_taps(self, cfg: RadioConfig) -> np.ndarray:
@@ -184,6 +190,12 @@ class SimRadio(Radio):
         fs = float(self.opts["adc_full_scale"])
         levels = 2 ** (int(self.opts["adc_bits"]) - 1)
         step = fs / levels
+        clipped = float(np.mean((np.abs(y.real) > fs) | (np.abs(y.imag) > fs))) if y.size else 0.0
+        if clipped > ADC_CLIP_WARN and not self._warned_clipping:
+            self._warned_clipping = True
+            warnings.warn(f"sim radio: the ADC clips {100 * clipped:.1f} % of the samples; lower rx_gain_db "
+                          f"(now {self.cfg.rx_gain_db:g} dB) or output_scale_db", stacklevel=2)
+
         def q(v):
             return np.clip(np.round(v / step), -levels, levels - 1) * step
         return q(y.real) + 1j * q(y.imag)

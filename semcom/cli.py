@@ -147,7 +147,11 @@ def cmd_ota(args) -> int:
         _write_ota_png(args.out, image, last)
         if not args.json:
             print(f"wrote {args.out}")
-    return 0 if stats["psnr"] or not stats["sent"] else 1
+    if stats["sent"] and not stats["psnr"]:
+        print(f"semcom: error: no frame decoded: {stats['lost']} of {stats['sent']} lost "
+              "(see each frame's error; check the gains, the SNR and that both ends use one model)", file=sys.stderr)
+        return 1
+    return 0
 
 
 class _LiveStats:

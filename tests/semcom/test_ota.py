@@ -371,3 +371,17 @@ def test_sim_sample_snr_maps_to_snr_per_resource_element(sample_snr_db):
     body = preamble + header_length(ofdm)
     body_offset = re_snr_db(frame, 0.0, body, body + trx.link.num_samples(512), ofdm)
     assert body_offset == pytest.approx(2.7, abs=0.2)  # what the sim radio's docstring states
+
+
+def test_sim_adc_clipping_is_a_warning_and_lost_frames_a_line(tmp_path, capsys):
+    config = tmp_path / "loud.yaml"
+    config.write_text("radio:\n  driver: sim\n  center_frequency_hz: 2.4e9\n  sample_rate_sps: 1.92e6\n"
+                      "  rx_gain_db: 60\n  options: {snr_db: 20, seed: 1}\n")
+    rc = main(["ota", "--radio", "sim", "--config", str(config), "--frames", "2", "--json"])
+    err = capsys.readouterr().err
+    assert "ADC clips" in err and "lower rx_gain_db (now 60 dB)" in err
+    assert rc == 1 and "semcom: error: no frame decoded: 2 of 2 lost" in err  # 99.7 % clipped: headers fail
+    config.write_text("radio:\n  driver: sim\n  center_frequency_hz: 2.4e9\n  sample_rate_sps: 1.92e6\n"
+                      "  options: {snr_db: 20, seed: 1}\n")
+    assert main(["ota", "--radio", "sim", "--config", str(config), "--frames", "1", "--json"]) == 0
+    assert "ADC clips" not in capsys.readouterr().err
