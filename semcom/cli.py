@@ -53,8 +53,27 @@ def sweep_link_kwargs(args) -> dict:
             "interleave": not args.no_interleave, "domain": args.domain, "clip_ratio_db": args.clip}
 
 
+def _check_csv_out(out: str | None) -> None:
+    """A sweep's ``--out`` must name a CSV file whose folder can exist; checked before any work."""
+    if out is None:
+        return
+    from pathlib import Path
+
+    path = Path(out)
+    if out.endswith(("/", "\\")) or path.is_dir():
+        raise ValueError(f"--out {out} is a folder: name the CSV to write, e.g. {path / 'sweep.csv'}")
+    if path.suffix.lower() != ".csv":
+        raise ValueError(f"--out {out}: a sweep writes a .csv file (and a .png and .json beside it)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"--out {out}: cannot create folder {path.parent}: {exc.strerror}") from exc
+
+
 def cmd_sweep(args) -> int:
     from .sweep import run_sweep
+
+    _check_csv_out(args.out)
 
     rows = run_sweep(args.model, args.data, link=args.link, baselines=args.baseline, ratio=args.ratio, channels=args.channel, mimos=args.mimo, pas=args.pa,
                      ibos=args.ibo, snrs=args.snr, limit=args.limit, out=args.out,

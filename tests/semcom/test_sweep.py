@@ -149,3 +149,15 @@ def test_sweep_names_the_missing_extra_in_one_line(npz_data, monkeypatch, capsys
                  "--limit", "2"]) == 2
     err = capsys.readouterr().err.strip()
     assert "semcom-sdr[sionna]" in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("out,match", [("{tmp}/", "is a folder"), ("{tmp}/table.txt", "writes a .csv"),
+                                       ("{tmp}/file/s.csv", "cannot create folder")])
+def test_sweep_out_is_checked_before_any_work(out, match, tmp_path, capsys):
+    from semcom.cli import main
+
+    (tmp_path / "file").write_text("x")
+    rc = main(["sweep", "--model", "cnn", "--link", "flat", "--snr", "10", "--data", "x",
+               "--out", out.format(tmp=tmp_path)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and match in err[0], err
