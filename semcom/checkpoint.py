@@ -155,17 +155,22 @@ def weights_sha256(model: torch.nn.Module) -> str:
 
 
 def compact_training_state(path, out) -> dict:
-    """Write a smaller resumable copy of a training checkpoint: the optimizer's moment estimates in
-    bfloat16 (AdamW's ``load_state_dict`` casts them back to the parameters' float32 on resume).
-    Weights (raw and EMA) stay float32. Returns ``{"before": bytes, "after": bytes}``."""
+    """Write a smaller resumable copy of a training checkpoint for committing: weights (raw and EMA)
+    in float16, AdamW's moment estimates in bfloat16. Loading casts them back to the float32
+    parameters (``load_state_dict`` copies with a cast), so ``--resume`` continues from the copy
+    with the weights rounded to float16. Returns ``{"before": bytes, "after": bytes}``."""
     obj = read_checkpoint(path)
     state = obj.get("train_state")
     if state is None:
         raise CheckpointError(f"{path} has no training state to compact")
+
+    def cast(tensors: dict, dtype) -> dict:
+        return {k: v.to(dtype) if v.is_floating_point() else v for k, v in tensors.items()}
+
+    obj["state_dict"] = cast(obj["state_dict"], torch.float16)
+    state["model"] = cast(state["model"], torch.float16)
     for moments in state["optimizer"]["state"].values():
-        for key in ("exp_avg", "exp_avg_sq"):
-            if key in moments and moments[key].is_floating_point():
-                moments[key] = moments[key].to(torch.bfloat16)
+        moments.update(cast({k: v for k, v in moments.items() if k != "step"}, torch.bfloat16))
     obj.pop("content_sha256", None)
     obj["content_sha256"] = content_digest(obj)
     atomic_torch_save(obj, out)

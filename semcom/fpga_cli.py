@@ -19,17 +19,14 @@ def _snrs(text: str) -> tuple[float, ...]:
 
 
 def add_parser(sub) -> None:
-    from .commands import _HelpFormatter
+    from .commands import _command, _group
 
-    p = sub.add_parser("fpga", help="HLS export (hls4ml) of the CNN encoder and decoder, C-simulated",
-                       description="The FPGA path: hls4ml projects of the CNN encoder and decoder (FiLM folded "
-                                   "at --snr), compiled and run as a C simulation, with a resource estimate.",
-                       formatter_class=_HelpFormatter)
-    fsub = p.add_subparsers(dest="fpga_command", required=True)
-    e = fsub.add_parser("export", help="write the HLS projects, compile the C simulation, write DIR/report.json",
-                        description="Write the HLS projects, compile the C simulation, run it on CIFAR-10 test "
-                                    "images through the simulated link and write DIR/report.json.",
-                        formatter_class=_HelpFormatter)
+    fsub = _group(sub, "fpga", "HLS export (hls4ml) of the CNN encoder and decoder, C-simulated",
+                  "The FPGA path: hls4ml projects of the CNN encoder and decoder (FiLM folded at --snr), "
+                  "compiled and run as a C simulation, with a resource estimate.")
+    e = _command(fsub, "export", "write the HLS projects, compile the C simulation, write DIR/report.json",
+                 "Write the HLS projects, compile the C simulation, run it on CIFAR-10 test images through the "
+                 "simulated link and write DIR/report.json.", cmd_fpga_export)
     e.add_argument("--model", default="cnn", help="zoo name or checkpoint (CNN family)")
     e.add_argument("--out", required=True, help="output folder")
     e.add_argument("--snr", type=_snrs, default=(10.0,), help="SNR(s) in dB folded into the weights, comma-separated")
@@ -41,7 +38,6 @@ def add_parser(sub) -> None:
     e.add_argument("--act-bits", type=int, default=16, help="activation width (fixed point)")
     e.add_argument("--images", type=int, default=200, help="CIFAR-10 test images through the C simulation")
     e.add_argument("--data", default=None, help="cifar10.npz (default $SEMCOM_DATA; else the bundled samples)")
-    e.set_defaults(func=cmd_fpga_export)
 
 
 def cmd_fpga_export(args) -> int:

@@ -66,3 +66,9 @@ def _command(sub, name: str, summary: str, description: str, func) -> argparse.A
     p = sub.add_parser(name, help=summary, description=description, formatter_class=_HelpFormatter)
     p.set_defaults(func=func)
     return p
+
+
+def _group(sub, name: str, summary: str, description: str):
+    """A subcommand with subcommands of its own (``semcom gr install``): returns their subparsers."""
+    p = sub.add_parser(name, help=summary, description=description, formatter_class=_HelpFormatter)
+    return p.add_subparsers(dest=f"{name}_command", required=True)

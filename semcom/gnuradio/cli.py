@@ -118,20 +118,16 @@ def cmd_gr(args) -> int:
 
 def add_parser(sub) -> None:
     """Register ``semcom gr`` on the top-level subparsers."""
-    from ..commands import _HelpFormatter
+    from ..commands import _command, _group
 
-    p = sub.add_parser("gr", help="GNU Radio: install the GRC blocks, check the GNU Radio Python",
-                       description="GNU Radio Companion support: install the block definitions where GRC finds "
-                                   "them, and check that a GNU Radio Python can run the blocks.",
-                       formatter_class=_HelpFormatter)
-    gr_sub = p.add_subparsers(dest="gr_command", required=True)
-    q = gr_sub.add_parser("install", help="copy the .block.yml files where GRC finds them",
-                          description="Copy the semcom .block.yml files where GRC finds them.",
-                          formatter_class=_HelpFormatter)
+    gr_sub = _group(sub, "gr", "GNU Radio: install the GRC blocks, check the GNU Radio Python",
+                    "GNU Radio Companion support: install the block definitions where GRC finds them, and "
+                    "check that a GNU Radio Python can run the blocks.")
+    q = _command(gr_sub, "install", "copy the .block.yml files where GRC finds them",
+                 "Copy the semcom .block.yml files where GRC finds them.", cmd_gr)
     q.add_argument("--dest", default=None, help=f"folder (default {DEFAULT_DEST}; GRC searches ~/.grc_gnuradio)")
-    q = gr_sub.add_parser("doctor", help="is GNU Radio, numpy < 2 and are the blocks visible?",
-                          description="Say whether GNU Radio, numpy < 2, the blocks and their GRC definitions "
-                                      "are visible to the GNU Radio Python.", formatter_class=_HelpFormatter)
+    q = _command(gr_sub, "doctor", "is GNU Radio, numpy < 2 and are the blocks visible?",
+                 "Say whether GNU Radio, numpy < 2, the blocks and their GRC definitions are visible to the "
+                 "GNU Radio Python.", cmd_gr)
     q.add_argument("--python", default=None,
                    help="the GNU Radio Python (default $SEMCOM_GR_PYTHON, .venv-gr/bin/python or /usr/bin/python3)")
-    p.set_defaults(func=cmd_gr)

@@ -146,10 +146,16 @@ def test_reliability_over_tdl_with_cfo_and_random_timing():
     assert abs(np.mean(ota) - np.mean(sim)) < 1.0, (np.mean(ota), np.mean(sim))
 
 
+def sim_config(path, options: str, rx_gain_db: float | None = None):
+    """A sim-radio YAML at ``path``; ``options`` in YAML flow style."""
+    gain = "" if rx_gain_db is None else f"  rx_gain_db: {rx_gain_db:g}\n"
+    path.write_text(f"radio:\n  driver: sim\n  center_frequency_hz: 2.4e9\n  sample_rate_sps: 1.92e6\n{gain}"
+                    f"  options: {options}\n")
+    return path
+
+
 def test_loop_runs_through_lost_frames_and_counts_them(tmp_path, capsys):
-    cfg = tmp_path / "bad.yaml"
-    cfg.write_text("radio:\n  driver: sim\n  sample_rate_sps: 1.92e6\n  rx_gain_db: 0\n"
-                   "  options: {snr_db: -15, seed: 2}\n")
+    cfg = sim_config(tmp_path / "bad.yaml", "{snr_db: -15, seed: 2}", rx_gain_db=0)
     rc = main(["ota", "--radio", "sim", "--config", str(cfg), "--loop", "--frames", "3"])
     out = capsys.readouterr().out
     assert rc == 1  # nothing decoded
@@ -374,14 +380,11 @@ def test_sim_sample_snr_maps_to_snr_per_resource_element(sample_snr_db):
 
 
 def test_sim_adc_clipping_is_a_warning_and_lost_frames_a_line(tmp_path, capsys):
-    config = tmp_path / "loud.yaml"
-    config.write_text("radio:\n  driver: sim\n  center_frequency_hz: 2.4e9\n  sample_rate_sps: 1.92e6\n"
-                      "  rx_gain_db: 60\n  options: {snr_db: 20, seed: 1}\n")
+    config = sim_config(tmp_path / "loud.yaml", "{snr_db: 20, seed: 1}", rx_gain_db=60)
     rc = main(["ota", "--radio", "sim", "--config", str(config), "--frames", "2", "--json"])
     err = capsys.readouterr().err
     assert "ADC clips" in err and "lower rx_gain_db (now 60 dB)" in err
     assert rc == 1 and "semcom: error: no frame decoded: 2 of 2 lost" in err  # 99.7 % clipped: headers fail
-    config.write_text("radio:\n  driver: sim\n  center_frequency_hz: 2.4e9\n  sample_rate_sps: 1.92e6\n"
-                      "  options: {snr_db: 20, seed: 1}\n")
+    sim_config(config, "{snr_db: 20, seed: 1}")
     assert main(["ota", "--radio", "sim", "--config", str(config), "--frames", "1", "--json"]) == 0
     assert "ADC clips" not in capsys.readouterr().err

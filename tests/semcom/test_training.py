@@ -199,7 +199,8 @@ def test_compacted_training_state_resumes(npz_data, tmp_path):
     train(cfg(npz_data, tmp_path / "run", max_steps=2, epochs=1), progress=False)
     sizes = compact_training_state(tmp_path / "run" / "checkpoint.pt", tmp_path / "small" / "checkpoint.pt")
     assert sizes["after"] < sizes["before"]
-    moments = read_checkpoint(tmp_path / "small" / "checkpoint.pt")["train_state"]["optimizer"]["state"][0]
-    assert moments["exp_avg_sq"].dtype == torch.bfloat16
+    small = read_checkpoint(tmp_path / "small" / "checkpoint.pt")
+    assert small["train_state"]["optimizer"]["state"][0]["exp_avg_sq"].dtype == torch.bfloat16
+    assert {v.dtype for v in small["state_dict"].values() if v.is_floating_point()} == {torch.float16}
     result = train(cfg(npz_data, tmp_path / "small", max_steps=4, epochs=1), resume=True, progress=False)
     assert result["step"] == 4 and result["train_loss"] == result["train_loss"]
