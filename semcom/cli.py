@@ -11,18 +11,17 @@ from __future__ import annotations
 import argparse
 import json
 
-import numpy as np
 import os
 import sys
 import warnings
 
-from .commands import _command, _HelpFormatter, _positive_int, _snr_list, _snr_value, _str_list, user_errors
+from .commands import RUNTIMES, _command, _HelpFormatter, _positive_int, _snr_list, _str_list, user_errors
+from .commands import ota as ota_command
 from .commands import train as train_command
 from .analysis.cli import add_parser as add_analyze_parser
 from .gnuradio import cli as gnuradio_cli
 from . import fpga_cli
 
-RUNTIMES = ("torch", "onnx", "onnx-int8")  # semcom.runtime.RUNTIMES, kept here so that parsing needs no torch
 
 def set_threads(threads: int | None) -> None:
     """Set torch's intra-op threads from ``--threads`` or ``SEMCOM_THREADS``."""
@@ -94,149 +93,6 @@ def cmd_sweep(args) -> int:
     return 0
 
 
-def cmd_ota(args) -> int:
-    from radio import RadioConfig, RadioError, open_radio
-
-    from .data import load_images, sample_images_dir
-    from .ota import Transceiver, ofdm_for_radio, run_ota
-    from .zoo import load_model
-
-    from dataclasses import replace
-
-    from radio.file import SigMFRecorder
-
-    cfg = RadioConfig.from_yaml(args.config)
-    if args.play:
-        if args.radio != "file":
-            raise ValueError("--play replays a recording through the file radio: use --radio file")
-        cfg = replace(cfg, driver="file", options={"path": args.play})
-    elif args.radio != cfg.driver:
-        raise ValueError(f"--radio {args.radio} but {args.config} configures driver {cfg.driver!r}")
-    model = load_model(args.model)
-    lo, hi = model.snr_range_db
-    if not lo <= args.tx_snr <= hi:
-        raise ValueError(f"--tx-snr {args.tx_snr:g} dB is outside {args.model}'s trained range {lo:g}..{hi:g} dB")
-    images = load_images(args.image if args.image else sample_images_dir())
-    image = images.images[0]
-    ofdm = ofdm_for_radio(cfg.num_tx, cfg.num_rx, cfg.sample_rate_sps)
-    from .runtime import make_codec
-
-    trx = Transceiver(model, args.model, ofdm, tx_snr_db=args.tx_snr,
-                      codec=make_codec(model, args.runtime, data=args.calibration_data))
-    frames = args.frames or (10 ** 9 if args.loop else 1)
-    stats = {"sent": 0, "lost": 0, "psnr": [], "baseline": []}
-    last = {}
-    live = _LiveStats() if args.loop and not args.json else None
-
-    def on_frame(row, received):
-        stats["sent"] += 1
-        stats["lost"] += not row["detected"] or row["psnr_db"] is None
-        if row["psnr_db"] is not None:
-            stats["psnr"].append(row["psnr_db"])
-        if row["baseline_psnr_db"] is not None:
-            stats["baseline"].append(row["baseline_psnr_db"])
-        last.update(received)
-        if row.get("warning") and not stats.get("warned"):
-            stats["warned"] = True
-            print(f"semcom: warning: {row['warning']}", file=sys.stderr, flush=True)
-        if args.json:
-            keys = ("seq", "detected", "cfo_hz", "snr_est_db", "snr_decoder_db", "psnr_db", "ssim",
-                    "baseline_psnr_db", "baseline_scheme", "error", "warning")
-            print(json.dumps({k: row[k] for k in keys}), flush=True)
-        elif live is not None:
-            live.update(row, stats)
-        else:
-            print(_ota_line(row, stats), flush=True)
-
-    try:
-        radio = open_radio(cfg)
-        if args.record:
-            radio = SigMFRecorder(radio, args.record, description=f"semcom ota --model {args.model}")
-        with radio:
-            if live is not None:
-                with live:
-                    run_ota(radio, trx, image, frames=frames, baseline=args.baseline, on_frame=on_frame)
-            else:
-                run_ota(radio, trx, image, frames=frames, baseline=args.baseline, on_frame=on_frame)
-    except KeyboardInterrupt:
-        print(f"stopped: {stats['sent']} frames, {stats['lost']} lost", file=sys.stderr)
-    except RadioError as exc:
-        raise RadioError(f"radio {cfg.driver}: {exc}") from exc
-    if args.out and last:
-        _write_ota_png(args.out, image, last)
-        if not args.json:
-            print(f"wrote {args.out}")
-    if stats["sent"] and not stats["psnr"]:
-        print(f"semcom: error: no frame decoded: {stats['lost']} of {stats['sent']} lost "
-              "(see each frame's error; check the gains, the SNR and that both ends use one model)", file=sys.stderr)
-        return 1
-    return 0
-
-
-class _LiveStats:
-    """A rich table, redrawn after every frame of ``semcom ota --loop``."""
-
-    def __init__(self):
-        from rich.live import Live
-
-        self._live = Live(refresh_per_second=4)
-
-    def __enter__(self):
-        self._live.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        return self._live.__exit__(*exc)
-
-    def update(self, row: dict, stats: dict) -> None:
-        from rich.table import Table
-
-        def mean(v):
-            return f"{np.mean(v):.2f} dB" if v else "-"
-
-        t = Table(title="semcom ota", show_header=False)
-        t.add_row("frames sent / lost", f"{stats['sent']} / {stats['lost']}")
-        t.add_row("last CFO", f"{row['cfo_hz']:+.0f} Hz" if row["cfo_hz"] is not None else "-")
-        t.add_row("last SNR estimate", f"{row['snr_est_db']:.1f} dB" if row["snr_est_db"] is not None else "-")
-        t.add_row("semantic PSNR (last / mean)",
-                  f"{row['psnr_db'] if row['psnr_db'] is not None else '-'} / {mean(stats['psnr'])}")
-        t.add_row(f"baseline {row['baseline_scheme'] or ''} PSNR (last / mean)",
-                  f"{row['baseline_psnr_db'] if row['baseline_psnr_db'] is not None else '-'} / "
-                  f"{mean(stats['baseline'])}")
-        t.add_row("last error", row["error"] or "")
-        self._live.update(t)
-
-
-def _ota_line(row: dict, stats: dict) -> str:
-    if not row["detected"]:
-        return f"frame {row['seq']}: {row['error'] or 'no frame detected'} (lost {stats['lost']}/{stats['sent']})"
-    parts = [f"frame {row['seq']}: CFO {row['cfo_hz']:+.0f} Hz, SNR {row['snr_est_db']:.1f} dB"]
-    if row["psnr_db"] is not None:
-        parts.append(f"semantic PSNR {row['psnr_db']:.2f} dB")
-    if row["baseline_psnr_db"] is not None:
-        parts.append(f"{row['baseline_scheme']} PSNR {row['baseline_psnr_db']:.2f} dB")
-    if row["error"]:
-        parts.append(row["error"])
-    return ", ".join(parts) + f" (lost {stats['lost']}/{stats['sent']})"
-
-
-def _write_ota_png(path: str, image, received: dict) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    panels = [("original", image)] + [(k, v) for k, v in received.items() if v is not None]
-    fig, axes = plt.subplots(1, len(panels), figsize=(2.2 * len(panels), 2.4))
-    for ax, (title, im) in zip(np.atleast_1d(axes), panels):
-        ax.imshow(im, interpolation="nearest")
-        ax.set_title(title, fontsize=8)
-        ax.axis("off")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
@@ -275,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=_positive_int, default=None,
                         help="torch CPU threads (default: $SEMCOM_THREADS or torch's choice)")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (train_command.add_parser, _add_eval, _add_sweep, _add_ota, _add_demo, _add_export, _add_zoo,
+    for add in (train_command.add_parser, _add_eval, _add_sweep, ota_command.add_parser, _add_demo, _add_export, _add_zoo,
                 gnuradio_cli.add_parser, add_analyze_parser, fpga_cli.add_parser):
         add(sub)
     return parser
@@ -324,25 +180,6 @@ def _add_sweep(sub) -> None:
     p.add_argument("--out", default=None, help="CSV to append to (resumes from it); a PNG is drawn beside it")
     p.add_argument("--json", action="store_true", help="print one JSON array to stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def _add_ota(sub) -> None:
-    p = _command(sub, "ota", "over-the-air demo: semantic and digital frames through a radio", 'Over-the-air demo: send an image as semantic frames (and digital-baseline frames) through a\nradio (sim, file, pluto, usrp, zmq) configured by a YAML file, receive, synchronise and decode.', cmd_ota)
-    p.add_argument("--radio", required=True, help="sim, file, pluto, usrp or zmq; must match the config")
-    p.add_argument("--config", required=True, help="hw_configs/<radio>.yaml")
-    p.add_argument("--model", default="cnn", help="zoo name or checkpoint")
-    p.add_argument("--image", default=None, help="image to send (default: a bundled sample)")
-    p.add_argument("--baseline", default=None, help="digital baseline, e.g. heic-ldpc (MCS from the SNR estimate)")
-    p.add_argument("--frames", type=_positive_int, default=None, help="frames to send (default 1; with --loop: no end)")
-    p.add_argument("--loop", action="store_true", help="keep sending until interrupted (or --frames)")
-    p.add_argument("--tx-snr", type=_snr_value, default=10.0,
-                   help="SNR (dB) the encoder is told; must lie in the model's trained range")
-    p.add_argument("--out", default=None, help="PNG of original / semantic / baseline")
-    p.add_argument("--record", default=None, help="save every capture to this SigMF recording (.sigmf-meta)")
-    p.add_argument("--play", default=None, help="replay a SigMF recording (with --radio file)")
-    p.add_argument("--json", action="store_true", help="one JSON object per frame")
-    p.add_argument("--runtime", default="torch", choices=RUNTIMES, help="what runs the receiver's decoder")
-    p.add_argument("--calibration-data", default=None, help="onnx-int8: calibration images (default $SEMCOM_DATA)")
 
 
 def _add_demo(sub) -> None:

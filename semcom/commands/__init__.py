@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 
+RUNTIMES = ("torch", "onnx", "onnx-int8")  # semcom.runtime.RUNTIMES, here so that parsing needs no torch
 SNR_LIMITS_DB = (-30.0, 60.0)  # what any SNR option accepts; models warn outside their trained range
 
 
