@@ -35,7 +35,7 @@ from phy.ofdm import (
     preset,
 )
 from phy.ofdm.equalization import Equalizer
-from phy.ofdm.estimation import LMMSEChannelEstimator, LSChannelEstimator, pilot_noise_variance
+from phy.ofdm.estimation import LMMSEChannelEstimator, LSChannelEstimator, body_noise_variance
 from phy.pa import PA_NAMES, make_pa
 from phy.papr import clip_and_filter
 from phy.sionna_channel import CHANNEL_NAMES as SIONNA_CHANNELS
@@ -275,10 +275,10 @@ class OFDMLink(nn.Module):
         """
         return self.receive_grid(self.demodulator(y_time), num_symbols, n0, h_eff)
 
-    def pilot_noise_var(self, y_time: torch.Tensor, num_symbols: int) -> torch.Tensor:
-        """Noise variance per RE [B] measured on the pilots of time samples [B, rx, samples]
-        (see :func:`phy.ofdm.estimation.pilot_noise_variance`)."""
-        return pilot_noise_variance(self.demodulator(y_time), self.blocks(num_symbols)["grid"])
+    def body_noise_var(self, y_time: torch.Tensor, num_symbols: int) -> torch.Tensor:
+        """Noise (plus interference) variance per RE [B] measured over the body of time samples
+        [B, rx, samples] (see :func:`phy.ofdm.estimation.body_noise_variance`)."""
+        return body_noise_variance(self.demodulator(y_time), self.blocks(num_symbols)["grid"])
 
     def receive_grid(self, y_grid: torch.Tensor, num_symbols: int, n0, h_eff: torch.Tensor | None = None) \
             -> ChannelOutput:

@@ -158,3 +158,32 @@ def pilot_noise_variance(y: torch.Tensor, grid: ResourceGrid) -> torch.Tensor:
         total = total + d2.abs().square().sum(dim=(1, 2, 3)) * float(cfg.num_streams) / 6.0
         count += d2[0].numel()
     return (total / max(count, 1)).float()
+
+
+def body_noise_variance(y: torch.Tensor, grid: ResourceGrid) -> torch.Tensor:
+    """Noise (plus interference) variance per RE over a whole frame body: the pilots' (see
+    :func:`pilot_noise_variance`), or the data REs' when they clearly hold more.
+
+    The data REs' is their power excess: the pilot REs receive ``g + N`` (unit-power pilots
+    through a channel of mean power gain ``g``), the data REs ``g * fill + N_data``, where
+    ``fill`` is the mean transmitted power per data RE (unit-power symbols, exactly normalised
+    per frame, spread over the data REs with their padding). It needs no interference that
+    varies across the pilots (which their second difference measures) and covers the OFDM
+    symbols between the pilot symbols, so a burst that hits only data symbols counts. As the
+    data symbols are unknown it is noisy (the signal's cross terms with the noise, the channel's
+    spread across REs): it is lowered by twice its standard deviation before the comparison, so
+    on a clean link the pilots' estimate stands.
+
+    :input y: [batch, rx, T, N], complex: received grid. :output: [batch], float32.
+    """
+    cfg = grid.cfg
+    n_pilot = pilot_noise_variance(y, grid).double()
+    power = y.index_select(3, torch.as_tensor(cfg.used_subcarriers, device=y.device)).abs().square().double()
+    p_pilot = power.index_select(2, torch.as_tensor(grid.pilot_symbol_idx, device=y.device))  # [B, rx, P, U]
+    p_data = power.index_select(2, torch.as_tensor(grid.data_symbol_idx, device=y.device))  # [B, rx, D, U]
+    fill = grid.num_symbols / (grid.n_data * cfg.num_streams)
+    n_data = p_data.mean(dim=(1, 2, 3)) - fill * (p_pilot.mean(dim=(1, 2, 3)) - n_pilot).clamp_min(0.0)
+    # the spread of a pilot RE's power (channel, noise) over the REs averaged in each mean
+    spread = p_pilot.flatten(1).var(dim=1)
+    sigma = (spread * (fill / p_data[0].numel() + fill ** 2 / p_pilot[0].numel())).sqrt()
+    return torch.maximum(n_pilot, n_data - 2.0 * sigma).float()
