@@ -15,9 +15,10 @@ is equalised with the channel estimated from the LTF; a header whose CRC or
 magic fails is reported as an error, never decoded further.
 
 The receiver combines the two copies of each bit weighted by the reliability of
-the OFDM symbol each lies in (the imaginary part of an equalised BPSK symbol is
-noise alone, so its power per symbol measures the noise plus interference
-there: a burst over one symbol does not outvote the clean copy), and when the
+the OFDM symbol and subcarrier each lies in (the imaginary part of an equalised
+BPSK symbol is noise alone, so its power per symbol, and per subcarrier where a
+narrowband interferer stands out, measures the noise plus interference there: a
+burst over one symbol does not outvote the clean copy), and when the
 CRC fails it retries with the least reliable bits flipped (Chase decoding: the
 CRC, the magic and the version, 36 known or checked bits, vouch for the result).
 """
@@ -32,6 +33,7 @@ import numpy as np
 import torch
 
 from .ofdm import OFDMConfig
+from .ofdm.estimation import narrowband_shape, smooth_subcarriers
 from .sync import Preamble
 
 MAGIC = 0x5C0D
@@ -39,6 +41,7 @@ VERSION = 2  # 2: 32-bit model id (1: 8-bit)
 HEADER_BITS = 160
 CRC_BITS = 16
 REPETITION = 2
+SUBCARRIER_WINDOW = 7  # neighbouring subcarriers averaged in the header's noise per subcarrier
 CHASE_BITS = 6  # least reliable bits whose 2**6 - 1 flip patterns are tried when the CRC fails
 
 
@@ -163,8 +166,12 @@ def decode_header(y: torch.Tensor, start: int, h: torch.Tensor, cfg: OFDMConfig)
     sym = seg.reshape(y.shape[0], n_sym, cfg.symbol_length)[..., cfg.cp_length:]
     grid = torch.fft.fftshift(torch.fft.fft(sym, norm="ortho"), dim=-1)[..., used]  # [rx, n_sym, U]
     z = (h[:, None, used].conj() * grid).sum(0).to(torch.complex128)  # MRC over antennas: [n_sym, U]
-    # per OFDM symbol: noise power from the imaginary parts (BPSK sends none), floored relative to the signal
-    noise = z.imag.square().mean(-1, keepdim=True)  # [n_sym, 1]
+    # noise power from the imaginary parts (BPSK sends none): per OFDM symbol, times a per-subcarrier
+    # factor where a narrowband interferer stands out (as phy.ofdm.estimation.body_noise_variance)
+    q = z.imag.square()
+    per_symbol = q.mean(-1, keepdim=True)  # [n_sym, 1]
+    per_subcarrier = smooth_subcarriers(q.mean(0)[None], SUBCARRIER_WINDOW)  # [1, U]
+    noise = per_symbol * narrowband_shape(per_subcarrier)  # [n_sym, U]
     noise = noise.clamp_min(1e-9 * float(z.real.square().mean()) + 1e-300)
     llr = (z.real / noise).reshape(-1)[: (HEADER_BITS + CRC_BITS) * REPETITION]
     return chase_decode(llr.reshape(REPETITION, -1).sum(0).numpy())  # combine the repeats

@@ -185,9 +185,22 @@ def pilot_noise_profile(y: torch.Tensor, grid: ResourceGrid, window: int = PROFI
         count[cols] += 1
     if not count.any():
         return total
-    pool = lambda x: torch.nn.functional.avg_pool1d(x[:, None], window, 1, window // 2,  # noqa: E731
-                                                    count_include_pad=False)[:, 0]
-    return pool(total) / pool(count[None].expand_as(total)).clamp_min(1e-12)
+    return smooth_subcarriers(total, window) / smooth_subcarriers(count[None].expand_as(total), window).clamp_min(1e-12)
+
+
+def smooth_subcarriers(x: torch.Tensor, window: int) -> torch.Tensor:
+    """Mean over ``window`` neighbouring subcarriers (fewer at the band's edges). :input x: [B, U], real."""
+    return torch.nn.functional.avg_pool1d(x[:, None], window, 1, window // 2, count_include_pad=False)[:, 0]
+
+
+def narrowband_shape(profile: torch.Tensor, ratio: float = PROFILE_SIGNIFICANT) -> torch.Tensor:
+    """How noise spreads over the subcarriers, from a noisy per-subcarrier ``profile`` [B, U]: the
+    profile relative to its mean where that exceeds ``ratio`` (a narrowband interferer), the other
+    subcarriers' mean elsewhere, so white noise gives a flat 1. :output: [B, U], mean 1 per row."""
+    relative = profile / profile.mean(1, keepdim=True).clamp_min(1e-30)
+    marked = relative > ratio
+    calm = torch.where(marked, 0.0, relative).sum(1, keepdim=True) / (~marked).sum(1, keepdim=True).clamp_min(1)
+    return torch.where(marked, relative, calm)
 
 
 def body_noise_variance(y: torch.Tensor, grid: ResourceGrid) -> torch.Tensor:
@@ -204,9 +217,8 @@ def body_noise_variance(y: torch.Tensor, grid: ResourceGrid) -> torch.Tensor:
     with the noise, the channel's spread across REs): it is lowered by twice its standard
     deviation before the comparison, so on a clean link the pilots' estimate stands.
 
-    Its shape across subcarriers: the pilots' profile (:func:`pilot_noise_profile`) where it
-    exceeds its mean ``PROFILE_SIGNIFICANT`` times (a narrowband interferer), flat at the other
-    subcarriers' mean elsewhere, scaled so that the mean over the used subcarriers is the level.
+    Its shape across subcarriers: :func:`narrowband_shape` of the pilots' profile
+    (:func:`pilot_noise_profile`), so the mean over the used subcarriers is the level.
 
     :input y: [batch, rx, T, N], complex: received grid. :output: [batch, N], float32 (the level
         on the unused subcarriers too).
@@ -223,10 +235,6 @@ def body_noise_variance(y: torch.Tensor, grid: ResourceGrid) -> torch.Tensor:
     spread = p_pilot.flatten(1).var(dim=1)
     sigma = (spread * (fill / p_data[0].numel() + fill ** 2 / p_pilot[0].numel())).sqrt()
     level = torch.maximum(n_pilot, n_data - 2.0 * sigma).float()  # [B]
-    profile = pilot_noise_profile(y, grid)  # [B, U]
-    relative = profile / profile.mean(1, keepdim=True).clamp_min(1e-30)  # mean 1
-    marked = relative > PROFILE_SIGNIFICANT
-    calm = torch.where(marked, 0.0, relative).sum(1, keepdim=True) / (~marked).sum(1, keepdim=True).clamp_min(1)
     out = level[:, None].repeat(1, cfg.fft_size)
-    out[:, used] = level[:, None] * torch.where(marked, relative, calm)  # still mean 1 over the used
+    out[:, used] = level[:, None] * narrowband_shape(pilot_noise_profile(y, grid))
     return out

@@ -114,3 +114,18 @@ def test_chase_decoding_repairs_weak_bits_only():
         chase_decode(strong)
     with pytest.raises(FrameError, match="CRC"):  # more weak errors than the patterns cover
         chase_decode(np.where(np.arange(len(llr)) % 20 == 0, -0.1 * llr, llr))
+
+
+def test_a_tone_on_one_subcarrier_does_not_lose_the_header():
+    """A carrier 20 dB above the frame's REs on one used subcarrier, over the whole frame: the
+    header's REs there are discounted, so the other copies of their bits decide."""
+    y = stream_of(1, snr_db=30.0)
+    rx = receiver()
+    start = next(rx.frames(y)).detection.start
+    power = np.mean(np.abs(y[start:start + rx.header_length]) ** 2)
+    k = CFG.used_subcarriers[30] - CFG.fft_size // 2  # cycles per FFT length
+    n = np.arange(len(y))
+    y = y + (np.sqrt(100 * power / CFG.num_used_subcarriers) * np.exp(2j * np.pi * k * n / CFG.fft_size)).astype(
+        np.complex64) * (n >= start)
+    frame = next(rx.frames(y))
+    assert frame.header == header(0), frame.error
