@@ -25,7 +25,7 @@ from semcom.data import load_images, sample_images_dir, to_tensor, to_uint8  # n
 from semcom.metrics import psnr  # noqa: E402
 from semcom.ota import Transceiver, ofdm_for_radio  # noqa: E402
 from semcom.zoo import load_model  # noqa: E402
-from tests.iq_captures import load, mix, white_noise_like  # noqa: E402
+from tests.iq_captures import POSITIONS, load, mix, white_noise_like  # noqa: E402
 
 
 def genie(trx: Transceiver, y, s: torch.Tensor, image) -> tuple[float, float, float] | None:
@@ -60,14 +60,17 @@ def main(argv=None) -> int:
     ap.add_argument("--iq", default=str(Path(__file__).resolve().parents[2] / "shared" / "data" / "iq"))
     args = ap.parse_args(argv)
     metas = {m.stem: m for m in Path(args.iq).glob("*/*.sigmf-meta")}
-    image, model = load_images(sample_images_dir()).images[0], load_model("cnn")
-    print("| case | noise per data RE: capture / white | PSNR receiver: capture / white | PSNR genie: capture / white |")
-    print("|---|---|---|---|")
-    for case in args.cases:
-        name, position, sinr = case.split(":")
-        if name not in metas:
-            print(f"no capture {name!r} under {args.iq}", file=sys.stderr)
+    cases = [(case, *(case.split(":") + ["", "", ""])[:3]) for case in args.cases]
+    for case, name, position, sinr in cases:
+        if name not in metas or position not in POSITIONS or not sinr.replace(".", "", 1).lstrip("-").isdigit():
+            print(f"{case!r}: expected capture:position:sinr_db with a capture under {args.iq} and a position "
+                  f"among {', '.join(POSITIONS)}", file=sys.stderr)
             return 2
+    image, model = load_images(sample_images_dir()).images[0], load_model("cnn")
+    print("| case | noise per data RE: capture / white | PSNR receiver: capture / white "
+          "| PSNR genie: capture / white |")
+    print("|---|---|---|---|")
+    for case, name, position, sinr in cases:
         capture, rate = load(metas[name])
         trx = Transceiver(model, "cnn", ofdm_for_radio(1, 1, rate))
         s = model.encode(to_tensor(image), trx.tx_snr_db)
