@@ -13,6 +13,14 @@ encoded with (the application derives it, e.g. from the weights' SHA-256), so a
 receiver with other weights refuses the frame instead of decoding garbage. It
 is equalised with the channel estimated from the LTF; a header whose CRC or
 magic fails is reported as an error, never decoded further.
+
+The receiver combines the two copies of each bit weighted by the reliability of
+the OFDM symbol and subcarrier each lies in (the imaginary part of an equalised
+BPSK symbol is noise alone, so its power per symbol, and per subcarrier where a
+narrowband interferer stands out, measures the noise plus interference there: a
+burst over one symbol does not outvote the clean copy), and when the
+CRC fails it retries with the least reliable bits flipped (Chase decoding: the
+CRC, the magic and the version, 36 known or checked bits, vouch for the result).
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import numpy as np
 import torch
 
 from .ofdm import OFDMConfig
+from .ofdm.estimation import narrowband_shape, smooth_subcarriers
 from .sync import Preamble
 
 MAGIC = 0x5C0D
@@ -32,6 +41,8 @@ VERSION = 2  # 2: 32-bit model id (1: 8-bit)
 HEADER_BITS = 160
 CRC_BITS = 16
 REPETITION = 2
+SUBCARRIER_WINDOW = 7  # neighbouring subcarriers averaged in the header's noise per subcarrier
+CHASE_BITS = 6  # least reliable bits whose 2**6 - 1 flip patterns are tried when the CRC fails
 
 
 class FrameError(ValueError):
@@ -154,6 +165,37 @@ def decode_header(y: torch.Tensor, start: int, h: torch.Tensor, cfg: OFDMConfig)
         raise FrameError("capture ends inside the header")
     sym = seg.reshape(y.shape[0], n_sym, cfg.symbol_length)[..., cfg.cp_length:]
     grid = torch.fft.fftshift(torch.fft.fft(sym, norm="ortho"), dim=-1)[..., used]  # [rx, n_sym, U]
-    z = (h[:, None, used].conj() * grid).sum(0).real.reshape(-1)  # MRC over antennas
-    coded = z[: (HEADER_BITS + CRC_BITS) * REPETITION].reshape(REPETITION, -1).sum(0)  # combine repeats
-    return FrameHeader.from_bits((coded < 0).numpy().astype(np.uint8))
+    z = (h[:, None, used].conj() * grid).sum(0).to(torch.complex128)  # MRC over antennas: [n_sym, U]
+    # noise power from the imaginary parts (BPSK sends none): per OFDM symbol, times a per-subcarrier
+    # factor where a narrowband interferer stands out (as phy.ofdm.estimation.body_noise_variance)
+    q = z.imag.square()
+    per_symbol = q.mean(-1, keepdim=True)  # [n_sym, 1]
+    per_subcarrier = smooth_subcarriers(q.mean(0)[None], SUBCARRIER_WINDOW)  # [1, U]
+    noise = per_symbol * narrowband_shape(per_subcarrier)  # [n_sym, U]
+    noise = noise.clamp_min(1e-9 * float(z.real.square().mean()) + 1e-300)
+    llr = (z.real / noise).reshape(-1)[: (HEADER_BITS + CRC_BITS) * REPETITION]
+    return chase_decode(llr.reshape(REPETITION, -1).sum(0).numpy())  # combine the repeats
+
+
+def chase_decode(llr: np.ndarray, flips: int = CHASE_BITS) -> FrameHeader:
+    """The header of soft bits ``llr`` [176] (> 0: bit 0): the hard decision, or when its CRC
+    fails, the first of the patterns flipping some of the ``flips`` least reliable bits (cheapest
+    first) that passes every check. Raises the hard decision's :class:`FrameError` otherwise."""
+    hard = (llr < 0).astype(np.uint8)
+    try:
+        return FrameHeader.from_bits(hard)
+    except FrameError as exc:
+        if "CRC" not in str(exc):
+            raise  # a whole header of another kind (magic, version): no guessing
+        first = exc
+    weak = np.argsort(np.abs(llr))[:flips]
+    masks = np.arange(1, 2 ** len(weak))
+    chosen = (masks[:, None] >> np.arange(len(weak))[None]) & 1  # [patterns, flips]
+    for row in chosen[np.argsort(chosen @ np.abs(llr[weak]), kind="stable")]:
+        bits = hard.copy()
+        bits[weak[row == 1]] ^= 1
+        try:
+            return FrameHeader.from_bits(bits)
+        except FrameError:
+            continue
+    raise first

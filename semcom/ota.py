@@ -166,9 +166,9 @@ class Transceiver:
         for (height, width), group in groups.items():
             bodies = torch.stack([f.body for _, f in group])  # [B, rx, samples]
             num_symbols = group[0][0].header.num_symbols
-            # noise per RE: the preamble's, or the pilots' where interference hit the body harder
-            n0 = torch.maximum(torch.tensor([f.noise_var for _, f in group]),
-                               self.link.pilot_noise_var(bodies, num_symbols)).clamp_min(1e-12)
+            # noise per RE and subcarrier measured over the body itself (interference may hit the
+            # preamble or the body alone, or a few subcarriers)
+            n0 = self.link.body_noise_var(bodies, num_symbols).clamp_min(1e-12)  # [B, N]
             out = self.link.receive(bodies, num_symbols, n0=n0)
             snr = self.decoder_snr(out.snr_eff_db, torch.tensor([f.header.tx_snr_db for _, f in group]))
             images = to_uint8(self.codec.decode(out.decoder_symbols, snr, (height, width)))

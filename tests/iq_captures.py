@@ -50,11 +50,12 @@ def mix(capture: np.ndarray, frame: np.ndarray, position: str, sinr_db: float, s
     y = np.tile(capture.astype(np.complex128), reps)
     y = y - y.mean()  # the capture's own DC is part of it; the test adds its own
     active = np.abs(frame) > 0
-    p_frame = np.mean(np.abs(frame[active]) ** 2)
-    at = frame_offset(position, len(y), len(frame))
-    under = y[at:at + len(frame)][active] if local else y
-    gain = np.sqrt(max(np.mean(np.abs(under) ** 2), 1e-30) * 10 ** (sinr_db / 10) / p_frame)
-    y[at:at + len(frame)] += gain * frame
+    if active.any():  # (an all-zero frame: the capture alone, scaled and offset)
+        p_frame = np.mean(np.abs(frame[active]) ** 2)
+        at = frame_offset(position, len(y), len(frame))
+        under = y[at:at + len(frame)][active] if local else y
+        gain = np.sqrt(max(np.mean(np.abs(under) ** 2), 1e-30) * 10 ** (sinr_db / 10) / p_frame)
+        y[at:at + len(frame)] += gain * frame
     y = y * scale
     y = y + dc_rel_rms * np.sqrt(np.mean(np.abs(y) ** 2)) * np.exp(0.7j)
     return y.astype(np.complex64)

@@ -133,6 +133,28 @@ class LMMSEChannelEstimator(_PilotEstimator):
         return w, err
 
 
+PROFILE_WINDOW = 7  # adjacent subcarriers averaged in the pilots' noise profile
+PROFILE_SIGNIFICANT = 2.5  # subcarriers whose profile exceeds its mean this many times get their own level
+
+
+def _pilot_second_differences(y: torch.Tensor, grid: ResourceGrid):
+    """Per stream: (used-subcarrier positions of the middle pilots, noise estimates there
+    [B, rx, P, n_pilot - 2]) from the second difference of neighbouring pilots' LS estimates."""
+    cfg = grid.cfg
+    used = torch.as_tensor(cfg.used_subcarriers, device=y.device)
+    pilot_t = torch.as_tensor(grid.pilot_symbol_idx, device=y.device)
+    y_p = y.index_select(2, pilot_t).index_select(3, used)  # [B, rx, P, n_used]
+    p = grid.pilots.to(y.device).index_select(1, pilot_t).index_select(2, used)  # [streams, P, n_used]
+    for s in range(cfg.num_streams):
+        cols = grid.pilot_positions(s)[1]
+        if len(cols) < 3:
+            continue
+        c = torch.as_tensor(cols, device=y.device)
+        h = y_p.index_select(3, c) / p[s].index_select(1, c)  # [B, rx, P, n_pilot]
+        d2 = h[..., :-2] - 2 * h[..., 1:-1] + h[..., 2:]
+        yield cols[1:-1], d2.abs().square() * float(cfg.num_streams) / 6.0
+
+
 def pilot_noise_variance(y: torch.Tensor, grid: ResourceGrid) -> torch.Tensor:
     """Noise (plus interference) variance per RE measured on the pilots of a received frame.
 
@@ -143,18 +165,76 @@ def pilot_noise_variance(y: torch.Tensor, grid: ResourceGrid) -> torch.Tensor:
 
     :input y: [batch, rx, T, N], complex: received grid. :output: [batch], float32.
     """
+    parts = [v.flatten(1) for _, v in _pilot_second_differences(y, grid)]
+    if not parts:
+        return torch.zeros(y.shape[0], device=y.device)
+    return torch.cat(parts, dim=1).mean(1).float()
+
+
+def pilot_noise_profile(y: torch.Tensor, grid: ResourceGrid, window: int = PROFILE_WINDOW) -> torch.Tensor:
+    """The pilots' noise estimate per used subcarrier (see :func:`pilot_noise_variance`), averaged
+    over the pilot symbols, the receive antennas and ``window`` neighbouring subcarriers.
+
+    :input y: [batch, rx, T, N], complex. :output: [batch, n_used], float32.
+    """
+    n_used = grid.cfg.num_used_subcarriers
+    total = torch.zeros(y.shape[0], n_used, device=y.device)
+    count = torch.zeros(n_used, device=y.device)
+    for cols, v in _pilot_second_differences(y, grid):
+        total[:, cols] += v.mean(dim=(1, 2)).float()
+        count[cols] += 1
+    if not count.any():
+        return total
+    return smooth_subcarriers(total, window) / smooth_subcarriers(count[None].expand_as(total), window).clamp_min(1e-12)
+
+
+def smooth_subcarriers(x: torch.Tensor, window: int) -> torch.Tensor:
+    """Mean over ``window`` neighbouring subcarriers (fewer at the band's edges). :input x: [B, U], real."""
+    return torch.nn.functional.avg_pool1d(x[:, None], window, 1, window // 2, count_include_pad=False)[:, 0]
+
+
+def narrowband_shape(profile: torch.Tensor, ratio: float = PROFILE_SIGNIFICANT) -> torch.Tensor:
+    """How noise spreads over the subcarriers, from a noisy per-subcarrier ``profile`` [B, U]: the
+    profile relative to its mean where that exceeds ``ratio`` (a narrowband interferer), the other
+    subcarriers' mean elsewhere, so white noise gives a flat 1. :output: [B, U], mean 1 per row."""
+    relative = profile / profile.mean(1, keepdim=True).clamp_min(1e-30)
+    marked = relative > ratio
+    calm = torch.where(marked, 0.0, relative).sum(1, keepdim=True) / (~marked).sum(1, keepdim=True).clamp_min(1)
+    return torch.where(marked, relative, calm)
+
+
+def body_noise_variance(y: torch.Tensor, grid: ResourceGrid) -> torch.Tensor:
+    """Noise (plus interference) variance per RE and subcarrier over a whole frame body.
+
+    Its level: the pilots' (see :func:`pilot_noise_variance`), or the data REs' when they
+    clearly hold more. The data REs' is their power excess: the pilot REs receive ``g + N``
+    (unit-power pilots through a channel of mean power gain ``g``), the data REs
+    ``g * fill + N_data``, where ``fill`` is the mean transmitted power per data RE (unit-power
+    symbols, exactly normalised per frame, spread over the data REs with their padding). It
+    needs no interference that varies across the pilots (which their second difference
+    measures) and covers the OFDM symbols between the pilot symbols, so a burst that hits only
+    data symbols counts. As the data symbols are unknown it is noisy (the signal's cross terms
+    with the noise, the channel's spread across REs): it is lowered by twice its standard
+    deviation before the comparison, so on a clean link the pilots' estimate stands.
+
+    Its shape across subcarriers: :func:`narrowband_shape` of the pilots' profile
+    (:func:`pilot_noise_profile`), so the mean over the used subcarriers is the level.
+
+    :input y: [batch, rx, T, N], complex: received grid. :output: [batch, N], float32 (the level
+        on the unused subcarriers too).
+    """
     cfg = grid.cfg
     used = torch.as_tensor(cfg.used_subcarriers, device=y.device)
-    pilot_t = torch.as_tensor(grid.pilot_symbol_idx, device=y.device)
-    y_p = y.index_select(2, pilot_t).index_select(3, used)  # [B, rx, P, n_used]
-    p = grid.pilots.to(y.device).index_select(1, pilot_t).index_select(2, used)  # [streams, P, n_used]
-    total, count = torch.zeros(y.shape[0], device=y.device), 0
-    for s in range(cfg.num_streams):
-        cols = torch.as_tensor(grid.pilot_positions(s)[1], device=y.device)
-        if len(cols) < 3:
-            continue
-        h = y_p.index_select(3, cols) / p[s].index_select(1, cols)  # [B, rx, P, n_pilot]
-        d2 = h[..., :-2] - 2 * h[..., 1:-1] + h[..., 2:]
-        total = total + d2.abs().square().sum(dim=(1, 2, 3)) * float(cfg.num_streams) / 6.0
-        count += d2[0].numel()
-    return (total / max(count, 1)).float()
+    n_pilot = pilot_noise_variance(y, grid).double()
+    power = y.index_select(3, used).abs().square().double()  # [B, rx, T, n_used]
+    p_pilot = power.index_select(2, torch.as_tensor(grid.pilot_symbol_idx, device=y.device))  # [B, rx, P, U]
+    p_data = power.index_select(2, torch.as_tensor(grid.data_symbol_idx, device=y.device))  # [B, rx, D, U]
+    fill = grid.num_symbols / (grid.n_data * cfg.num_streams)
+    n_data = p_data.mean(dim=(1, 2, 3)) - fill * (p_pilot.mean(dim=(1, 2, 3)) - n_pilot).clamp_min(0.0)
+    # the spread of a pilot RE's power (channel, noise) over the REs averaged in each mean
+    spread = p_pilot.flatten(1).var(dim=1)
+    sigma = (spread * (fill / p_data[0].numel() + fill ** 2 / p_pilot[0].numel())).sqrt()
+    level = torch.maximum(n_pilot, n_data - 2.0 * sigma).float()  # [B]
+    out = level[:, None].repeat(1, cfg.fft_size)
+    out[:, used] = level[:, None] * narrowband_shape(pilot_noise_profile(y, grid))
+    return out

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from phy.frame import FrameHeader
+from phy.frame import FrameError, FrameHeader, chase_decode
 from phy.framing import FrameReceiver, FrameStream, assemble_frame
 from phy.ofdm import preset
 
@@ -86,3 +86,46 @@ def test_stream_flush_reports_a_cut_frame_and_memory_stays_bounded():
     for _ in range(20):
         assert quiet.push(np.zeros(5000, np.complex64)) == []
     assert quiet._tail.shape[-1] <= receiver().overlap
+
+
+def test_a_burst_over_one_header_symbol_does_not_lose_the_header():
+    """Each bit's two copies are weighted by their OFDM symbol's noise: a burst 10 dB above the
+    frame over one header symbol is outvoted by the clean copies (equal weights lose the CRC)."""
+    rng = np.random.default_rng(3)
+    y = stream_of(1, snr_db=30.0)
+    rx = receiver()
+    start = next(rx.frames(y)).detection.start  # first header sample
+    power = np.mean(np.abs(y[start:start + rx.header_length]) ** 2)
+    hit = slice(start + 3 * CFG.symbol_length, start + 4 * CFG.symbol_length)
+    burst = (rng.standard_normal(CFG.symbol_length) + 1j * rng.standard_normal(CFG.symbol_length)) / np.sqrt(2)
+    y[hit] += (burst * np.sqrt(10 * power)).astype(np.complex64)
+    frame = next(rx.frames(y))
+    assert frame.header == header(0), frame.error
+
+
+def test_chase_decoding_repairs_weak_bits_only():
+    llr = (1.0 - 2.0 * header(5).to_bits()) * 4.0
+    weak = llr.copy()
+    weak[[3, 50, 170]] *= -0.1  # three wrong bits, each the least sure
+    assert chase_decode(weak) == header(5)
+    strong = llr.copy()
+    strong[50] *= -2.0  # a wrong bit the receiver was sure of: not guessed
+    with pytest.raises(FrameError, match="CRC"):
+        chase_decode(strong)
+    with pytest.raises(FrameError, match="CRC"):  # more weak errors than the patterns cover
+        chase_decode(np.where(np.arange(len(llr)) % 20 == 0, -0.1 * llr, llr))
+
+
+def test_a_tone_on_one_subcarrier_does_not_lose_the_header():
+    """A carrier 20 dB above the frame's REs on one used subcarrier, over the whole frame: the
+    header's REs there are discounted, so the other copies of their bits decide."""
+    y = stream_of(1, snr_db=30.0)
+    rx = receiver()
+    start = next(rx.frames(y)).detection.start
+    power = np.mean(np.abs(y[start:start + rx.header_length]) ** 2)
+    k = CFG.used_subcarriers[30] - CFG.fft_size // 2  # cycles per FFT length
+    n = np.arange(len(y))
+    y = y + (np.sqrt(100 * power / CFG.num_used_subcarriers) * np.exp(2j * np.pi * k * n / CFG.fft_size)).astype(
+        np.complex64) * (n >= start)
+    frame = next(rx.frames(y))
+    assert frame.header == header(0), frame.error

@@ -6,7 +6,9 @@ from phy.channels import complex_normal
 from phy.ofdm import (OFDMConfig, OFDMDemodulator, OFDMModulator, ResourceGrid, ResourceGridDemapper,
                       ResourceGridMapper, preset)
 from phy.ofdm.equalization import Equalizer
-from phy.ofdm.estimation import LMMSEChannelEstimator, LSChannelEstimator, linear_interpolation_matrix
+from phy.ofdm.estimation import (LMMSEChannelEstimator, LSChannelEstimator, body_noise_variance,
+                                 linear_interpolation_matrix, pilot_noise_variance)
+from phy.power import normalize_power
 
 
 def frame(cfg, k=512, interleave=False, batch=4):
@@ -175,3 +177,46 @@ def test_mapper_rejects_nan_and_wrong_length():
 def test_interpolation_matrix():
     w = linear_interpolation_matrix(np.array([0, 4]), np.arange(6))
     np.testing.assert_allclose(w @ np.array([0.0, 4.0]), [0, 1, 2, 3, 4, 4])
+
+
+def _noisy_frame(name, n0, seed=5):
+    torch.manual_seed(seed)
+    cfg = preset(name)
+    grid = ResourceGrid(cfg, 500)
+    x = ResourceGridMapper(grid)(normalize_power(complex_normal((8, 500), 1.0))) / cfg.num_streams ** 0.5
+    y = flat_channel(x, complex_normal((8, cfg.num_rx_ant, cfg.num_streams), 1.0))
+    return cfg, grid, y + complex_normal(y.shape, n0)
+
+
+@pytest.mark.parametrize("name", ["seed-siso", "seed-2x2"])
+def test_body_noise_variance_covers_the_data_symbols(name):
+    """White noise: both estimates match N0, flat across subcarriers. Interference on some data
+    symbols only (the pilots never see it): the pilots' estimate misses it, the body's finds most
+    of its mean power over the data (less a margin for its own uncertainty, larger with two
+    streams' channels)."""
+    n0 = 0.01
+    cfg, grid, noisy = _noisy_frame(name, n0)
+    used = torch.as_tensor(cfg.used_subcarriers)
+    white = body_noise_variance(noisy, grid)[:, used]  # [B, U]
+    assert torch.allclose(white.mean(1), torch.full((8,), n0), rtol=0.3)
+    assert (white.amax(1) < 1.5 * white.mean(1)).all()
+    assert torch.allclose(pilot_noise_variance(noisy, grid), torch.full((8,), n0), rtol=0.2)
+    burst = torch.zeros(grid.num_ofdm_symbols, 1)
+    burst[grid.data_symbol_idx[::3]] = 1.0  # every third data symbol, power 1 per RE
+    hit = noisy + complex_normal(noisy.shape, 1.0) * burst.sqrt()
+    on_data = n0 + float(burst[grid.data_symbol_idx].mean())
+    body = body_noise_variance(hit, grid)[:, used].mean(1)
+    assert (body > (0.8 if cfg.num_streams == 1 else 0.4) * on_data).all() and (body < 1.1 * on_data).all(), body
+    assert (pilot_noise_variance(hit, grid) < 2 * n0).all()
+
+
+def test_body_noise_variance_marks_a_narrowband_interferer():
+    """Interference of power 2 on three subcarriers: they get tens of times the others' level (N0)."""
+    n0 = 0.01
+    cfg, grid, noisy = _noisy_frame("seed-siso", n0)
+    tone = torch.zeros(cfg.fft_size)
+    tone[cfg.used_subcarriers[20:23]] = 2.0
+    est = body_noise_variance(noisy + complex_normal(noisy.shape, 1.0) * tone.sqrt(), grid)
+    hit, rest = est[:, cfg.used_subcarriers[20:23]], est[:, cfg.used_subcarriers[30:]]
+    assert (hit.amin(1) > 0.3).all() and (hit.amax(1) < 2.0).all(), hit  # spread over the profile's window
+    assert (rest < 3 * n0).all(), rest.amax()

@@ -21,11 +21,12 @@ from tests.iq_captures import POSITIONS, capture_metas, load, mix, need_captures
 IMAGE = load_images(sample_images_dir()).images[0]
 NAMES = [m.stem for m in capture_metas()] or ["absent"]
 FAST = ["lte_pci150", "ism_radiohead", "sl_huawei"]
-# Within 1 dB of white noise at 20 dB SINR; at 10 dB within 1.5 dB (measured: 1.0-1.1 dB below on
-# four cases), except in-band interference that sits on the frame: 2.1-2.6 dB below white noise
-# (LTE and C-V2X use the same 72-of-128 band as the frame) and a header lost under ADS-B pulses.
+# Within 1 dB of white noise at 20 dB SINR; at 10 dB within 1.5 dB (measured: up to 1.1 dB below),
+# except LTE on the frame's own 72-of-128 band (lte_amarisoft, middle: 2.7x white noise's in-band
+# noise on the body): 2.65 dB below white noise, where a genie that knows every RE's interference power still loses
+# 2.0 dB (benchmarks/interference_oracle.py lte_amarisoft:middle:10).
 TOLERANCE_DB = {20.0: 1.0, 10.0: 1.5}
-KNOWN_SHORT = {("adsb_modes1", "middle", 10), ("lte_amarisoft", "middle", 10), ("sl_qc9150", "middle", 10)}
+KNOWN_SHORT = {("lte_amarisoft", "middle", 10)}
 
 
 @pytest.fixture(scope="module")
