@@ -9,7 +9,7 @@ import pytest
 from radio.base import RadioError
 from radio.config import RadioConfig
 from radio.usrp import USRPRadio
-from tests.radio.fakes import FakeUHD
+from tests.radio.fakes import FakeUHD, construct_without_network
 
 
 def cfg(**kw):
@@ -80,15 +80,8 @@ def test_real_uhd_without_network_fails_cleanly():
     python = _python_with_uhd()
     if python is None:
         pytest.skip("no Python with the UHD bindings (apt install python3-uhd; scripts/test.sh builds .venv-gr)")
-    code = ("import sys; sys.path.insert(0, '.')\n"
-            "from radio.config import RadioConfig\nfrom radio.usrp import USRPRadio\nfrom radio.base import RadioError\n"
-            "try:\n    USRPRadio(RadioConfig(driver='usrp', uri='addr=192.0.2.1'))\nexcept RadioError as e:\n"
-            "    print('RadioError', e)\n")
-    proc = subprocess.run(["unshare", "-n", python, "-c", code], capture_output=True, text=True, timeout=120,
-                          cwd=os.getcwd())
-    if "Operation not permitted" in proc.stderr:
-        pytest.skip("unshare -n not permitted here")
-    assert proc.stdout.startswith("RadioError USRP not found with args 'addr=192.0.2.1'"), proc.stdout + proc.stderr
+    out = construct_without_network(python, "usrp", "USRPRadio", "usrp", "addr=192.0.2.1")
+    assert out.startswith("RadioError USRP not found with args 'addr=192.0.2.1'"), out
 
 
 @pytest.mark.hardware
