@@ -1,4 +1,3 @@
-import os
 import shutil
 import sys
 
@@ -9,6 +8,7 @@ from radio.base import RadioError
 from radio.config import RadioConfig
 from radio.pluto import PlutoRadio
 from tests.radio.fakes import FakePluto, construct_without_network
+from tests.radio.hardware import hardware_address, loopback_level
 
 
 def cfg(**kw):
@@ -108,9 +108,5 @@ def test_real_driver_without_network_fails_cleanly():
 @pytest.mark.hardware
 def test_real_pluto_loopback():
     """Needs a Pluto with TX cabled to RX (via 30 dB attenuation); its address in SEMCOM_PLUTO_URI."""
-    uri = os.environ.get("SEMCOM_PLUTO_URI")
-    if not uri:
-        pytest.skip("set SEMCOM_PLUTO_URI, e.g. usb:1.4.5")
-    with PlutoRadio(cfg(uri=uri)) as r:
-        r.tx(np.full(1024, 0.5 + 0j, np.complex64), cyclic=True)
-        assert np.abs(r.rx(4096)).mean() > 0.01
+    uri = hardware_address("SEMCOM_PLUTO_URI", "usb:1.4.5")
+    assert loopback_level(PlutoRadio(cfg(uri=uri)), 0.5, 1024, 4096) > 0.01

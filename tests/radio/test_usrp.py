@@ -1,4 +1,3 @@
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,6 +9,7 @@ from radio.base import RadioError
 from radio.config import RadioConfig
 from radio.usrp import USRPRadio
 from tests.radio.fakes import FakeUHD, construct_without_network
+from tests.radio.hardware import hardware_address, loopback_level
 
 
 def cfg(**kw):
@@ -87,11 +87,5 @@ def test_real_uhd_without_network_fails_cleanly():
 @pytest.mark.hardware
 def test_real_usrp_loopback():
     """Needs a USRP with TX cabled to RX through attenuation; device args in SEMCOM_USRP_ARGS."""
-    import os
-
-    args = os.environ.get("SEMCOM_USRP_ARGS")
-    if not args:
-        pytest.skip("set SEMCOM_USRP_ARGS, e.g. serial=3215ABC")
-    with USRPRadio(cfg(uri=args)) as r:
-        r.tx(np.full(2048, 0.3 + 0j, np.complex64), cyclic=True)
-        assert np.abs(r.rx(8192)).mean() > 1e-3
+    args = hardware_address("SEMCOM_USRP_ARGS", "serial=3215ABC")
+    assert loopback_level(USRPRadio(cfg(uri=args)), 0.3, 2048, 8192) > 1e-3
