@@ -91,7 +91,9 @@ class CNNConfig:
 class CNNJSCC(JSCCModel):
     """Fully convolutional deep-JSCC: any H x W (padded to a multiple of 4).
 
-    Built from a :class:`CNNConfig` or its fields as keyword arguments."""
+    Built from a :class:`CNNConfig` or its fields as keyword arguments. Shapes (from
+    :class:`~semcom.models.base.JSCCModel`): ``encode(x [B,3,H,W] in [0,1], snr_db [B])`` -> symbols
+    [B,k] complex64, unit power; ``decode(s_hat [B,k], snr_db [B], (H, W))`` -> [B,3,H,W] in [0,1]."""
 
     arch = "cnn"
     granularity = 4
