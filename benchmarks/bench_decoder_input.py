@@ -14,7 +14,7 @@ import argparse
 
 import torch
 
-from common import preamble, write_results
+from common import add_image_options, markdown_table, parse, preamble, write_results
 
 from semcom.data import iter_batches, load_images, to_tensor
 from semcom.link import LinkConfig, OFDMLink, ofdm_for
@@ -42,13 +42,8 @@ def compare(model, images, channel: str, snr_db: float, seed: int = 0) -> tuple[
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--models", default="vit")
-    p.add_argument("--snr", default="0,10,20")
-    p.add_argument("--data", default="../shared/data/cifar10.npz")
-    p.add_argument("--limit", type=int, default=200)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--out", default="benchmarks/results/decoder_input")
-    args = p.parse_args(argv)
-    torch.set_num_threads(args.threads)
+    add_image_options(p, limit=200, out="benchmarks/results/decoder_input")
+    args = parse(p, argv)
     images = load_images(args.data, "test").subset(args.limit)
     rows = []
     for name in args.models.split(","):
@@ -60,11 +55,11 @@ def main(argv=None) -> int:
                              "psnr_weighted_db": round(weighted, 3), "gain_db": round(weighted - plain, 3)})
     lines = preamble("benchmarks/bench_decoder_input.py", argv, args.models.split(",")) + [
         f"{len(images)} CIFAR-10 test images; 2x2 MIMO-OFDM, Rapp PA (p=3) at 3 dB IBO, LMMSE estimation and "
-        "equalisation; the same frames decoded from unbiased and from reliability-weighted symbols.", "",
-        "| model | channel | SNR (dB) | PSNR unbiased (dB) | PSNR weighted (dB) | gain (dB) |",
-        "| --- | --- | --- | --- | --- | --- |"]
-    lines += [f"| {r['model']} | {r['channel']} | {r['snr_db']:g} | {r['psnr_unbiased_db']:.2f} | "
-              f"{r['psnr_weighted_db']:.2f} | {r['gain_db']:+.2f} |" for r in rows]
+        "equalisation; the same frames decoded from unbiased and from reliability-weighted symbols.", ""]
+    lines += markdown_table(
+        ["model", "channel", "SNR (dB)", "PSNR unbiased (dB)", "PSNR weighted (dB)", "gain (dB)"],
+        [(r["model"], r["channel"], f"{r['snr_db']:g}", f"{r['psnr_unbiased_db']:.2f}",
+          f"{r['psnr_weighted_db']:.2f}", f"{r['gain_db']:+.2f}") for r in rows])
     write_results(args.out, rows, lines)
     return 0
 

@@ -24,7 +24,7 @@ import sys
 
 import torch
 
-from common import median_time, preamble, write_results
+from common import markdown_table, median_time, preamble, write_results
 
 from phy.channels import complex_normal
 from phy.multipath import apply_fir
@@ -116,16 +116,17 @@ def main(argv=None) -> int:
         print(rows[-1], file=sys.stderr)
     lines = preamble("benchmarks/bench_link.py", argv) + [
              f"Whole link, {args.batch} images of 512 symbols per batch, TDL-A, LS + LMMSE, medians of "
-             f"{args.repeats}:", "",
-             "| config | speed (m/s) | ours (ms/batch) | Sionna chain (ms/batch) | ours (images/s) | Sionna (images/s) "
-             "| ratio |", "| --- | --- | --- | --- | --- | --- | --- |"]
-    lines += [f"| {r['config']} | {r['speed_mps']:g} | {r['ours_s'] * 1e3:.1f} | {r['sionna_s'] * 1e3:.1f} | {r['ours_img_per_s']:.0f} | "
-              f"{r['sionna_img_per_s']:.0f} | {r['speedup']:.2f}x |" for r in rows]
-    lines += ["", "Channel alone, one 7-symbol slot per image:", "",
-              "| config | speed (m/s) | Sionna TimeChannel (ms) | Sionna taps only (ms) | our FIR on those taps (ms) |",
-              "| --- | --- | --- | --- | --- |"]
-    lines += [f"| {r['config']} | {r['speed_mps']:g} | {r['sionna_timechannel_s'] * 1e3:.1f} | {r['sionna_taps_s'] * 1e3:.1f} | "
-              f"{r['our_fir_s'] * 1e3:.2f} |" for r in rows]
+             f"{args.repeats}:", ""]
+    lines += markdown_table(
+        ["config", "speed (m/s)", "ours (ms/batch)", "Sionna chain (ms/batch)", "ours (images/s)",
+         "Sionna (images/s)", "ratio"],
+        [(r["config"], f"{r['speed_mps']:g}", f"{r['ours_s'] * 1e3:.1f}", f"{r['sionna_s'] * 1e3:.1f}",
+          f"{r['ours_img_per_s']:.0f}", f"{r['sionna_img_per_s']:.0f}", f"{r['speedup']:.2f}x") for r in rows])
+    lines += ["", "Channel alone, one 7-symbol slot per image:", ""]
+    lines += markdown_table(
+        ["config", "speed (m/s)", "Sionna TimeChannel (ms)", "Sionna taps only (ms)", "our FIR on those taps (ms)"],
+        [(r["config"], f"{r['speed_mps']:g}", f"{r['sionna_timechannel_s'] * 1e3:.1f}",
+          f"{r['sionna_taps_s'] * 1e3:.1f}", f"{r['our_fir_s'] * 1e3:.2f}") for r in rows])
     write_results(args.out, rows, lines)
     return 0
 

@@ -15,7 +15,7 @@ import sys
 
 import torch
 
-from common import median_time, preamble, write_results
+from common import markdown_table, median_time, preamble, write_results
 
 from phy.channels import AWGNChannel
 from semcom.zoo import load_model
@@ -49,9 +49,9 @@ def main(argv=None) -> int:
                          "images_per_s": round(batch / med, 1)})
             print(rows[-1], file=sys.stderr)
     by = {(r["model"], r["batch"]): r["images_per_s"] for r in rows}
-    lines = preamble("benchmarks/bench_models.py", argv, args.models.split(",")) + [
-             "| model | batch | median time per batch (ms) | images/s (median) |", "| --- | --- | --- | --- |"]
-    lines += [f"| {r['model']} | {r['batch']} | {r['median_s'] * 1e3:.2f} | {r['images_per_s']:.0f} |" for r in rows]
+    lines = preamble("benchmarks/bench_models.py", argv, args.models.split(",")) + markdown_table(
+        ["model", "batch", "median time per batch (ms)", "images/s (median)"],
+        [(r["model"], r["batch"], f"{r['median_s'] * 1e3:.2f}", f"{r['images_per_s']:.0f}") for r in rows])
     if ("cnn", 256) in by and ("vit", 256) in by:
         lines += ["", f"CNN/ViT throughput ratio at batch 256: {by[('cnn', 256)] / by[('vit', 256)]:.2f}; "
                   f"at batch 1: {by[('cnn', 1)] / by[('vit', 1)]:.2f}."]

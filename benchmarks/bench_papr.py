@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 
-import torch
-
-from common import preamble, write_results
+from common import add_image_options, parse, preamble, write_results
 
 from phy.papr import papr_gaussian_at_ccdf
 from semcom.link import ofdm_for
@@ -32,13 +30,8 @@ def main(argv=None) -> int:
     p.add_argument("--mimo", default="2x2", help="tx x rx or tx x rx x streams (2x2x1: rank 1)")
     p.add_argument("--precoding", default="identity", help="identity or svd")
     p.add_argument("--ibo", type=float, default=3.0)
-    p.add_argument("--snr", default="0,10,20")
-    p.add_argument("--data", default="../shared/data/cifar10.npz")
-    p.add_argument("--limit", type=int, default=1000)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--out", default="benchmarks/results/papr_clip_tdla_2x2_rapp3")
-    args = p.parse_args(argv)
-    torch.set_num_threads(args.threads)
+    add_image_options(p, limit=1000, out="benchmarks/results/papr_clip_tdla_2x2_rapp3")
+    args = parse(p, argv)
     models = [m for m in args.models.split(",") if m]
     snrs = [float(v) for v in args.snr.split(",")]
     clips = [None] + [float(v) for v in args.clip.split(",")]

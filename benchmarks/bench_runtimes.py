@@ -18,7 +18,7 @@ import time
 
 import torch
 
-from common import preamble, write_results
+from common import markdown_table, preamble, write_results
 
 from semcom.runtime import RUNTIMES, make_codec
 from semcom.zoo import load_model
@@ -61,10 +61,10 @@ def main(argv=None) -> int:
     lines = preamble("benchmarks/bench_runtimes.py", argv, args.models.split(",")) + [
         f"Decoder only, 32x32 images; medians of {args.repeats} interleaved rounds. Load average when it "
         f"started: {load:.1f} (torch's OpenMP threads suffer more than ONNX Runtime's from an oversubscribed "
-        f"machine: compare with `receiver_cpu.md`, measured on a quieter one).", "",
-        "| model | batch | runtime | median (ms) | images/s | vs torch |", "| --- | --- | --- | --- | --- | --- |"]
-    lines += [f"| {r['model']} | {r['batch']} | {r['runtime']} | {r['median_ms']:.1f} | {r['images_per_s']:.0f} | "
-              f"{r['speedup_vs_torch']:.2f}x |" for r in rows]
+        f"machine: compare with `receiver_cpu.md`, measured on a quieter one).", ""]
+    lines += markdown_table(["model", "batch", "runtime", "median (ms)", "images/s", "vs torch"],
+                            [(r["model"], r["batch"], r["runtime"], f"{r['median_ms']:.1f}", f"{r['images_per_s']:.0f}",
+                              f"{r['speedup_vs_torch']:.2f}x") for r in rows])
     write_results(args.out, rows, lines)
     return 0
 

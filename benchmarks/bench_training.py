@@ -19,7 +19,7 @@ from unittest import mock
 import torch
 from torch.nn import functional as F
 
-from common import median_time, preamble, write_results
+from common import markdown_table, median_time, preamble, write_results
 
 from phy.channels import AWGNChannel
 from semcom.models.registry import build_model
@@ -66,11 +66,10 @@ def main(argv=None) -> int:
                      "median_step_s": round(med, 4), "images_per_s": round(args.batch / med, 1)})
         print(rows[-1], file=sys.stderr)
     speed = {(r["arch"], r["attention"], r["precision"]): r["images_per_s"] for r in rows}
-    lines = preamble("benchmarks/bench_training.py", argv) + [
-        "| architecture | attention | precision | median step (ms) | images/s (median) |",
-        "| --- | --- | --- | --- | --- |"]
-    lines += [f"| {r['arch']} | {r['attention'] or '-'} | {r['precision']} | {r['median_step_s'] * 1e3:.0f} | "
-              f"{r['images_per_s']:.0f} |" for r in rows]
+    lines = preamble("benchmarks/bench_training.py", argv) + markdown_table(
+        ["architecture", "attention", "precision", "median step (ms)", "images/s (median)"],
+        [(r["arch"], r["attention"] or "-", r["precision"], f"{r['median_step_s'] * 1e3:.0f}",
+          f"{r['images_per_s']:.0f}") for r in rows])
     cnn = speed[("cnn", "", "bf16")] / speed[("cnn", "", "fp32")]
     vit = speed[("vit", "written-out", "bf16")] / speed[("vit", "written-out", "fp32")]
     vs_sdpa = speed[("vit", "written-out", "bf16")] / speed[("vit", "sdpa", "fp32")]

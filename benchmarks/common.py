@@ -40,6 +40,28 @@ def preamble(script: str, argv, models=()) -> list[str]:
     return lines
 
 
+def add_image_options(p, limit: int, out: str) -> None:
+    """``--snr``, ``--data``, ``--limit``, ``--threads`` and ``--out``, as the benchmarks over CIFAR-10 take them."""
+    p.add_argument("--snr", default="0,10,20")
+    p.add_argument("--data", default="../shared/data/cifar10.npz")
+    p.add_argument("--limit", type=int, default=limit)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--out", default=out)
+
+
+def parse(p, argv):
+    """Parse ``argv`` (None: the command line) and set torch's threads from ``--threads``."""
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    return args
+
+
+def markdown_table(header: list[str], body) -> list[str]:
+    """Lines of a Markdown table: ``header``, the separator, one line per row of already formatted cells."""
+    return (["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+            + ["| " + " | ".join(str(c) for c in cells) + " |" for cells in body])
+
+
 def write_results(out: str, rows: list[dict], lines: list[str]) -> None:
     """``out``.csv from the rows, ``out``.md from the lines; the Markdown is printed too."""
     path = Path(out)

@@ -66,13 +66,18 @@ class FoldedResBlock(nn.Module):
         return self.relu(x + self.b(self.a(x)))
 
 
+def fold_stages(stages: list[nn.Module], snr_db: float) -> nn.Sequential:
+    """A CNN body's SNR-conditioned stages (``ConvFiLM`` or ``ResBlock``) folded at ``snr_db``, in order."""
+    return nn.Sequential(*[FoldedResBlock(s, snr_db) if isinstance(s, ResBlock) else FoldedConv(s, snr_db)
+                           for s in stages])
+
+
 class FoldedEncoder(nn.Module):
     """:input x: [B,3,H,W] in [0,1]. :output: [B, reals_per_block, H/4, W/4] (before power normalisation)."""
 
     def __init__(self, enc: CNNEncoder, snr_db: float):
         super().__init__()
-        self.layers = nn.Sequential(FoldedConv(enc.down1, snr_db), *[FoldedResBlock(b, snr_db) for b in enc.res_mid],
-                                    FoldedConv(enc.down2, snr_db), *[FoldedResBlock(b, snr_db) for b in enc.res])
+        self.layers = fold_stages(enc.stages(), snr_db)
         self.head = copy.deepcopy(enc.head)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -84,9 +89,7 @@ class FoldedDecoder(nn.Module):
 
     def __init__(self, dec: CNNDecoder, snr_db: float):
         super().__init__()
-        self.layers = nn.Sequential(FoldedConv(dec.stem, snr_db), *[FoldedResBlock(b, snr_db) for b in dec.res],
-                                    FoldedConv(dec.up1, snr_db), *[FoldedResBlock(b, snr_db) for b in dec.res_mid],
-                                    FoldedConv(dec.up2, snr_db))
+        self.layers = fold_stages(dec.stages(), snr_db)
         self.out = copy.deepcopy(dec.out)
         self.sigmoid = nn.Sigmoid()
 

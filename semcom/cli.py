@@ -15,9 +15,12 @@ import os
 import sys
 import warnings
 
-from .commands import RUNTIMES, _command, _HelpFormatter, _positive_int, _snr_list, _str_list, user_errors
+from .commands import _command, _HelpFormatter, _positive_int, _snr_list, _str_list, user_errors
+from .commands import eval as eval_command
+from .commands import export as export_command
 from .commands import ota as ota_command
 from .commands import train as train_command
+from .commands import zoo as zoo_command
 from .analysis.cli import add_parser as add_analyze_parser
 from .gnuradio import cli as gnuradio_cli
 from . import fpga_cli
@@ -30,20 +33,6 @@ def set_threads(threads: int | None) -> None:
     threads = threads or (int(os.environ["SEMCOM_THREADS"]) if os.environ.get("SEMCOM_THREADS") else None)
     if threads:
         torch.set_num_threads(threads)
-
-
-def cmd_eval(args) -> int:
-    from .evaluation import evaluate, format_table
-    from .runtime import make_codec
-    from .zoo import load_model
-
-    model = load_model(args.model)
-    model.warn_if_outside_snr_range(args.snr)
-    rows = evaluate(model, args.data, snrs_db=args.snr, channel=args.channel, limit=args.limit,
-                    batch_size=args.batch_size, progress=not args.quiet and (not args.json or sys.stderr.isatty()),
-                    codec=make_codec(model, args.runtime, data=args.data))
-    print(json.dumps(rows) if args.json else format_table(rows))
-    return 0
 
 
 def sweep_link_kwargs(args) -> dict:
@@ -100,27 +89,6 @@ def cmd_demo(args) -> int:
     return 0
 
 
-def cmd_export(args) -> int:
-    if args.onnx:
-        from .onnx_export import cmd_export_onnx
-
-        return cmd_export_onnx(args)
-    if not args.checkpoint:
-        raise ValueError("export needs --checkpoint (or --onnx --model NAME)")
-    from .zoo import export
-
-    entry = export(args.checkpoint, args.out or "model.pt", zoo_name=args.zoo_name)
-    print(json.dumps(entry))
-    return 0
-
-
-def cmd_zoo(args) -> int:
-    from .zoo import describe
-
-    print(describe(as_json=args.json))
-    return 0
-
-
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     print(f"semcom: warning: {message}", file=sys.stderr)
 
@@ -131,23 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=_positive_int, default=None,
                         help="torch CPU threads (default: $SEMCOM_THREADS or torch's choice)")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (train_command.add_parser, _add_eval, _add_sweep, ota_command.add_parser, _add_demo, _add_export, _add_zoo,
-                gnuradio_cli.add_parser, add_analyze_parser, fpga_cli.add_parser):
+    for add in (train_command.add_parser, eval_command.add_parser, _add_sweep, ota_command.add_parser, _add_demo,
+                export_command.add_parser, zoo_command.add_parser, gnuradio_cli.add_parser, add_analyze_parser,
+                fpga_cli.add_parser):
         add(sub)
     return parser
-
-
-def _add_eval(sub) -> None:
-    p = _command(sub, "eval", "PSNR/SSIM per SNR of a model on a data set", 'Mean PSNR / SSIM / MS-SSIM of a model at each SNR over a flat channel, on a data set.', cmd_eval)
-    p.add_argument("--model", required=True, help="zoo name (cnn, vit) or a checkpoint path")
-    p.add_argument("--data", default=None, help="cifar10.npz (test split), cifar-10-batches-py/ or an image folder")
-    p.add_argument("--limit", type=_positive_int, default=None, help="use only the first N images")
-    p.add_argument("--channel", default="awgn", help="awgn, rayleigh or rayleigh-est")
-    p.add_argument("--snr", type=_snr_list, default=[0.0, 5.0, 10.0, 15.0, 20.0], help="comma-separated SNRs in dB")
-    p.add_argument("--batch-size", type=_positive_int, default=250, help="images per forward pass")
-    p.add_argument("--json", action="store_true", help="print one JSON array to stdout")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--runtime", default="torch", choices=RUNTIMES, help="what runs the encoder and decoder")
 
 
 def _add_sweep(sub) -> None:
@@ -192,28 +148,6 @@ def _add_demo(sub) -> None:
     p.add_argument("--data", default=None, help="images to send (default: the bundled samples)")
     p.add_argument("--out", default="runs/semcom_demo.png",
                    help="side-by-side PNG to write (a folder: DEMO/semcom_demo.png inside it)")
-
-
-def _add_export(sub) -> None:
-    p = _command(sub, "export", "weights-only copy of a training checkpoint (EMA, float16), or ONNX graphs",
-                 "Write a weights-only copy (EMA weights, float16) of a training checkpoint, optionally into the "
-                 "zoo; or, with --onnx, the encoder and decoder of a model as ONNX graphs (fp32 and int8).",
-                 cmd_export)
-    p.add_argument("--checkpoint", default=None, help="a training run's checkpoint.pt")
-    p.add_argument("--onnx", action="store_true", help="write ONNX graphs (fp32 and int8) of --model into --out")
-    p.add_argument("--model", default=None, help="--onnx: zoo name or checkpoint")
-    p.add_argument("--image-size", default="32x32", help="--onnx: HxW the graphs are built for")
-    p.add_argument("--data", default=None, help="--onnx: CIFAR-10 for int8 calibration and the check (default $SEMCOM_DATA)")
-    p.add_argument("--no-int8", action="store_true", help="--onnx: fp32 graphs only")
-    p.add_argument("--out", default=None, help="file to write (default model.pt); with --onnx a folder")
-    p.add_argument("--zoo-name", default=None, help="write into the package zoo under this name instead")
-
-
-def _add_zoo(sub) -> None:
-    p = _command(sub, "zoo", "list the shipped models",
-                 "List the shipped models: architecture, ratio, the link and data they were trained on, "
-                 "SHA-256 and model card.", cmd_zoo)
-    p.add_argument("--json", action="store_true", help="print one JSON array to stdout")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import torch
 
-from .common import NOISE_SEED, batches, load_analysis_images, load_models, pyplot, save_figure, set_block_ticks, write_csv
-from .hooks import mean_block_measure, select_blocks
+from .common import load_analysis_images, pyplot, save_figure, set_block_ticks, write_csv
+from .hooks import block_measures
 
 
 def diagonal_amplitude(feature_map: torch.Tensor) -> torch.Tensor:
@@ -47,19 +47,14 @@ def analyze_fourier(models: list[str], data: str | None, snrs: list[float], out:
     amplitude. Writes ``fourier.csv`` (one row per frequency) and ``fourier.png``."""
     images = load_analysis_images(data, limit, crop, square=True)
     rows, curves = [], []
-    for name, model in load_models(models).items():
-        names = select_blocks(model, blocks)
-        for snr in snrs:
-            gen = torch.Generator().manual_seed(NOISE_SEED)
-            values = mean_block_measure(model, batches(images, batch_size, progress, f"{name} {snr:g} dB"),
-                                        snr, names, diagonal_amplitude, gen)
-            for i, (block, diag) in enumerate(values.items()):
-                rows.append({"model": name, "snr_db": snr, "index": i, "block": block,
-                             "high_freq_rel_amp": round(high_frequency_ratio(diag), 6)})
-                freqs = torch.linspace(0, 1, len(diag)).tolist()
-                curves += [{"model": name, "snr_db": snr, "index": i, "block": block, "freq_nyquist": round(f, 4),
-                            "amplitude": float(a), "log_amp_rel_dc": _log_ratio(float(a), float(diag[0]))}
-                           for f, a in zip(freqs, diag)]
+    for name, snr, values in block_measures(models, images, snrs, blocks, batch_size, progress, diagonal_amplitude):
+        for i, (block, diag) in enumerate(values.items()):
+            rows.append({"model": name, "snr_db": snr, "index": i, "block": block,
+                         "high_freq_rel_amp": round(high_frequency_ratio(diag), 6)})
+            freqs = torch.linspace(0, 1, len(diag)).tolist()
+            curves += [{"model": name, "snr_db": snr, "index": i, "block": block, "freq_nyquist": round(f, 4),
+                        "amplitude": float(a), "log_amp_rel_dc": _log_ratio(float(a), float(diag[0]))}
+                       for f, a in zip(freqs, diag)]
     write_csv(out / "fourier.csv", curves)
     plot_fourier(rows, curves, out / "fourier.png")
     return {"analysis": "fourier", "n_images": len(images), "rows": rows}

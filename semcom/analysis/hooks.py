@@ -15,6 +15,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from .common import NOISE_SEED, batches, load_models, run_through_channel
+
 
 def default_blocks(model: nn.Module) -> list[str]:
     """Names of the members of every ``nn.ModuleList`` in ``model``, in registration order."""
@@ -102,8 +104,6 @@ def mean_block_measure(model, batches, snr_db: float, names: list[str],
 
     :returns: ``{"input": tensor [...], name: tensor [...], ...}``, in block order.
     """
-    from .common import run_through_channel
-
     sums: dict[str, torch.Tensor] = {}
     count = 0
 
@@ -117,3 +117,19 @@ def mean_block_measure(model, batches, snr_db: float, names: list[str],
             run_through_channel(model, x, snr_db, generator)
             count += x.shape[0]
     return {name: sums[name] / count for name in ["input", *names]}
+
+
+def block_measures(models: list[str], images, snrs: list[float], blocks: str | None, batch_size: int,
+                   progress: bool, measure: Callable[[torch.Tensor], torch.Tensor]):
+    """:func:`mean_block_measure` for every model (zoo name or checkpoint) and SNR, the noise seeded
+    alike for each. ``images`` is an :class:`~semcom.data.ImageSet`; ``blocks`` a regular expression
+    (None: the default blocks).
+
+    :yields: ``(model name, snr_db, {"input": tensor [...], block: tensor [...], ...})``.
+    """
+    for name, model in load_models(models).items():
+        names = select_blocks(model, blocks)
+        for snr in snrs:
+            gen = torch.Generator().manual_seed(NOISE_SEED)
+            yield name, snr, mean_block_measure(model, batches(images, batch_size, progress, f"{name} {snr:g} dB"),
+                                                snr, names, measure, gen)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import torch
 
-from .common import NOISE_SEED, batches, load_analysis_images, load_models, pyplot, save_figure, set_block_ticks, write_csv
-from .hooks import mean_block_measure, select_blocks
+from .common import load_analysis_images, pyplot, save_figure, set_block_ticks, write_csv
+from .hooks import block_measures
 
 
 def mean_cosine_similarity(feature_map: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
@@ -39,14 +39,10 @@ def analyze_similarity(models: list[str], data: str | None, snrs: list[float], o
     """Per model, SNR and block: the mean cosine similarity. Writes ``similarity.csv`` / ``.png``."""
     images = load_analysis_images(data, limit, crop, square=True)
     rows = []
-    for name, model in load_models(models).items():
-        names = select_blocks(model, blocks)
-        for snr in snrs:
-            gen = torch.Generator().manual_seed(NOISE_SEED)
-            values = mean_block_measure(model, batches(images, batch_size, progress, f"{name} {snr:g} dB"),
-                                        snr, names, mean_cosine_similarity, gen)
-            rows += [{"model": name, "snr_db": snr, "index": i, "block": block, "cos_sim": round(float(v), 5)}
-                     for i, (block, v) in enumerate(values.items())]
+    for name, snr, values in block_measures(models, images, snrs, blocks, batch_size, progress,
+                                            mean_cosine_similarity):
+        rows += [{"model": name, "snr_db": snr, "index": i, "block": block, "cos_sim": round(float(v), 5)}
+                 for i, (block, v) in enumerate(values.items())]
     write_csv(out / "similarity.csv", rows)
     plot_similarity(rows, out / "similarity.png")
     return {"analysis": "similarity", "n_images": len(images), "rows": rows}

@@ -96,13 +96,21 @@ def diagnose(info: dict) -> list[tuple[bool, str]]:
                    "semcom blocks importable" if not missing else
                    "semcom blocks not importable: " + "; ".join(f"{m}: {e}" for m, e in missing.items())
                    + " (use .venv-gr, or PYTHONPATH=<checkout> with torch installed for that Python)"))
-    found = [p for p in info.get("grc_paths", []) if (Path(p) / "semcom_semantic_source.block.yml").exists()]
-    checks.append((bool(found), f"GRC block definitions visible in {found[0]}" if found else
+    found = [f for p in info.get("grc_paths", []) for f in _block_files(Path(p))]
+    checks.append((bool(found), f"GRC block definitions visible in {found[0].parent}" if found else
                    "GRC block definitions not visible: run `semcom gr install` or set "
                    f"GRC_BLOCKS_PATH={GRC_DIR}"))
     checks.append((True, "Sionna present: digital-baseline blocks usable" if info.get("sionna") else
                    "note: no Sionna in that Python: the digital-baseline blocks need it (LDPC)"))
     return checks
+
+
+def _block_files(path: Path) -> list[Path]:
+    """Our source block's definition in a GRC block path: GRC reads a path file, or a folder recursively."""
+    name = "semcom_semantic_source.block.yml"
+    if path.is_file():
+        return [path] if path.name == name else []
+    return sorted(path.rglob(name)) if path.is_dir() else []
 
 
 def cmd_gr(args) -> int:

@@ -17,6 +17,13 @@ from .base import JSCCModel
 from .layers import ConvFiLM, ResBlock
 
 
+def run_stages(stages: list[nn.Module], h: torch.Tensor, snr_db: torch.Tensor) -> torch.Tensor:
+    """``h`` through each SNR-conditioned stage in turn. :input h: [B,C,H,W]; snr_db [B]."""
+    for stage in stages:
+        h = stage(h, snr_db)
+    return h
+
+
 class CNNEncoder(nn.Module):
     """:input x: [B,3,H,W], H and W multiples of 4; snr_db [B].
     :output: [B, reals_per_block, H/4, W/4], real."""
@@ -29,14 +36,12 @@ class CNNEncoder(nn.Module):
         self.res = nn.ModuleList(ResBlock(channels) for _ in range(num_res))
         self.head = nn.Conv2d(channels, out_ch, 3, padding=1)
 
+    def stages(self) -> list[nn.Module]:
+        """The SNR-conditioned stages (each ``stage(h, snr_db)``) in order, before the head."""
+        return [self.down1, *self.res_mid, self.down2, *self.res]
+
     def forward(self, x: torch.Tensor, snr_db: torch.Tensor) -> torch.Tensor:
-        h = self.down1(x, snr_db)
-        for block in self.res_mid:
-            h = block(h, snr_db)
-        h = self.down2(h, snr_db)
-        for block in self.res:
-            h = block(h, snr_db)
-        return self.head(h)
+        return self.head(run_stages(self.stages(), x, snr_db))
 
 
 class CNNDecoder(nn.Module):
@@ -52,15 +57,12 @@ class CNNDecoder(nn.Module):
         self.up2 = ConvFiLM(channels, channels // 2, upsample=True)
         self.out = nn.Conv2d(channels // 2, 3, 3, padding=1)
 
+    def stages(self) -> list[nn.Module]:
+        """The SNR-conditioned stages (each ``stage(h, snr_db)``) in order, before the output convolution."""
+        return [self.stem, *self.res, self.up1, *self.res_mid, self.up2]
+
     def forward(self, z: torch.Tensor, snr_db: torch.Tensor) -> torch.Tensor:
-        h = self.stem(z, snr_db)
-        for block in self.res:
-            h = block(h, snr_db)
-        h = self.up1(h, snr_db)
-        for block in self.res_mid:
-            h = block(h, snr_db)
-        h = self.up2(h, snr_db)
-        return torch.sigmoid(self.out(h))
+        return torch.sigmoid(self.out(run_stages(self.stages(), z, snr_db)))
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,9 @@ class CNNConfig:
 class CNNJSCC(JSCCModel):
     """Fully convolutional deep-JSCC: any H x W (padded to a multiple of 4).
 
-    Built from a :class:`CNNConfig` or its fields as keyword arguments."""
+    Built from a :class:`CNNConfig` or its fields as keyword arguments. Shapes (from
+    :class:`~semcom.models.base.JSCCModel`): ``encode(x [B,3,H,W] in [0,1], snr_db [B])`` -> symbols
+    [B,k] complex64, unit power; ``decode(s_hat [B,k], snr_db [B], (H, W))`` -> [B,3,H,W] in [0,1]."""
 
     arch = "cnn"
     granularity = 4

@@ -142,7 +142,9 @@ class ViTConfig:
 class ViTJSCC(JSCCModel):
     """Vision-transformer deep-JSCC on 32x32 tiles.
 
-    Built from a :class:`ViTConfig` or its fields as keyword arguments."""
+    Built from a :class:`ViTConfig` or its fields as keyword arguments. Shapes (from
+    :class:`~semcom.models.base.JSCCModel`): ``encode(x [B,3,H,W] in [0,1], snr_db [B])`` -> symbols
+    [B,k] complex64, unit power; ``decode(s_hat [B,k], snr_db [B], (H, W))`` -> [B,3,H,W] in [0,1]."""
 
     arch = "vit"
     granularity = TILE

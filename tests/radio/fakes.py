@@ -230,3 +230,21 @@ class FakeUHD:
         self.types = type("types", (), {"TimeSpec": TimeSpec, "TuneRequest": TuneRequest, "StreamCMD": StreamCMD,
                                         "StreamMode": StreamMode, "RXMetadata": RXMetadata,
                                         "RXMetadataErrorCode": RXMetadataErrorCode, "TXMetadata": TXMetadata})
+
+
+def construct_without_network(python: str, module: str, cls: str, driver: str, uri: str) -> str:
+    """Construct the real backend ``radio.<module>.<cls>`` for ``uri`` in ``python``, inside a network
+    namespace with no network (``unshare -n``): nothing can be contacted. Skips the test where
+    ``unshare -n`` is not permitted. :returns: stdout (``RadioError <message>`` when it refused) + stderr."""
+    import subprocess
+
+    import pytest
+
+    code = (f"import sys; sys.path.insert(0, '.')\nfrom radio.config import RadioConfig\n"
+            f"from radio.{module} import {cls}\nfrom radio.base import RadioError\n"
+            f"try:\n    {cls}(RadioConfig(driver={driver!r}, uri={uri!r}))\nexcept RadioError as e:\n"
+            f"    print('RadioError', e)\n")
+    proc = subprocess.run(["unshare", "-n", python, "-c", code], capture_output=True, text=True, timeout=120)
+    if "Operation not permitted" in proc.stderr:
+        pytest.skip("unshare -n not permitted here")
+    return proc.stdout + proc.stderr

@@ -1,6 +1,4 @@
-import os
 import shutil
-import subprocess
 import sys
 
 import numpy as np
@@ -9,7 +7,8 @@ import pytest
 from radio.base import RadioError
 from radio.config import RadioConfig
 from radio.pluto import PlutoRadio
-from tests.radio.fakes import FakePluto
+from tests.radio.fakes import FakePluto, construct_without_network
+from tests.radio.hardware import hardware_address, loopback_level
 
 
 def cfg(**kw):
@@ -102,22 +101,12 @@ def test_real_driver_without_network_fails_cleanly():
         import adi  # noqa: F401  (pylibiio loads libiio.so.0 with ctypes: OSError when it is missing)
     except Exception as exc:
         pytest.skip(f"pyadi-iio unavailable: {exc}")
-    code = ("from radio.config import RadioConfig\nfrom radio.pluto import PlutoRadio\nfrom radio.base import RadioError\n"
-            "try:\n    PlutoRadio(RadioConfig(driver='pluto', uri='ip:192.0.2.1'))\nexcept RadioError as e:\n"
-            "    print('RadioError', e)\n")
-    proc = subprocess.run(["unshare", "-n", sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                          cwd=os.getcwd())
-    if "Operation not permitted" in proc.stderr:
-        pytest.skip("unshare -n not permitted here")
-    assert proc.stdout.startswith("RadioError PlutoSDR not found at ip:192.0.2.1"), proc.stdout + proc.stderr
+    out = construct_without_network(sys.executable, "pluto", "PlutoRadio", "pluto", "ip:192.0.2.1")
+    assert out.startswith("RadioError PlutoSDR not found at ip:192.0.2.1"), out
 
 
 @pytest.mark.hardware
 def test_real_pluto_loopback():
     """Needs a Pluto with TX cabled to RX (via 30 dB attenuation); its address in SEMCOM_PLUTO_URI."""
-    uri = os.environ.get("SEMCOM_PLUTO_URI")
-    if not uri:
-        pytest.skip("set SEMCOM_PLUTO_URI, e.g. usb:1.4.5")
-    with PlutoRadio(cfg(uri=uri)) as r:
-        r.tx(np.full(1024, 0.5 + 0j, np.complex64), cyclic=True)
-        assert np.abs(r.rx(4096)).mean() > 0.01
+    uri = hardware_address("SEMCOM_PLUTO_URI", "usb:1.4.5")
+    assert loopback_level(PlutoRadio(cfg(uri=uri)), 0.5, 1024, 4096) > 0.01

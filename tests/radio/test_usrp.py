@@ -1,4 +1,3 @@
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -9,7 +8,8 @@ import pytest
 from radio.base import RadioError
 from radio.config import RadioConfig
 from radio.usrp import USRPRadio
-from tests.radio.fakes import FakeUHD
+from tests.radio.fakes import FakeUHD, construct_without_network
+from tests.radio.hardware import hardware_address, loopback_level
 
 
 def cfg(**kw):
@@ -80,25 +80,12 @@ def test_real_uhd_without_network_fails_cleanly():
     python = _python_with_uhd()
     if python is None:
         pytest.skip("no Python with the UHD bindings (apt install python3-uhd; scripts/test.sh builds .venv-gr)")
-    code = ("import sys; sys.path.insert(0, '.')\n"
-            "from radio.config import RadioConfig\nfrom radio.usrp import USRPRadio\nfrom radio.base import RadioError\n"
-            "try:\n    USRPRadio(RadioConfig(driver='usrp', uri='addr=192.0.2.1'))\nexcept RadioError as e:\n"
-            "    print('RadioError', e)\n")
-    proc = subprocess.run(["unshare", "-n", python, "-c", code], capture_output=True, text=True, timeout=120,
-                          cwd=os.getcwd())
-    if "Operation not permitted" in proc.stderr:
-        pytest.skip("unshare -n not permitted here")
-    assert proc.stdout.startswith("RadioError USRP not found with args 'addr=192.0.2.1'"), proc.stdout + proc.stderr
+    out = construct_without_network(python, "usrp", "USRPRadio", "usrp", "addr=192.0.2.1")
+    assert out.startswith("RadioError USRP not found with args 'addr=192.0.2.1'"), out
 
 
 @pytest.mark.hardware
 def test_real_usrp_loopback():
     """Needs a USRP with TX cabled to RX through attenuation; device args in SEMCOM_USRP_ARGS."""
-    import os
-
-    args = os.environ.get("SEMCOM_USRP_ARGS")
-    if not args:
-        pytest.skip("set SEMCOM_USRP_ARGS, e.g. serial=3215ABC")
-    with USRPRadio(cfg(uri=args)) as r:
-        r.tx(np.full(2048, 0.3 + 0j, np.complex64), cyclic=True)
-        assert np.abs(r.rx(8192)).mean() > 1e-3
+    args = hardware_address("SEMCOM_USRP_ARGS", "serial=3215ABC")
+    assert loopback_level(USRPRadio(cfg(uri=args)), 0.3, 2048, 8192) > 1e-3

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from semcom.cli import RUNTIMES as CLI_RUNTIMES
+from semcom.commands import RUNTIMES as CLI_RUNTIMES
 from semcom.cli import main
 from semcom.data import load_images, sample_images_dir, to_tensor
 from semcom.metrics import psnr

@@ -26,6 +26,15 @@ def test_doctor_names_what_is_missing():
     assert all(ok for ok, _ in gr_cli.diagnose(good))
 
 
+def test_doctor_sees_what_install_wrote(tmp_path):
+    """GRC searches ~/.grc_gnuradio recursively; `gr install` writes into its semcom/ subfolder."""
+    main(["gr", "install", "--dest", str(tmp_path / ".grc_gnuradio" / "semcom")])
+    info = {"python": "/x/python3", "gnuradio": "3.10.5.1", "numpy": "1.26.4", "blocks_missing": {},
+            "grc_paths": [str(tmp_path / ".grc_gnuradio")]}
+    assert all(ok for ok, _ in gr_cli.diagnose(info))
+    assert not all(ok for ok, _ in gr_cli.diagnose(dict(info, grc_paths=[str(tmp_path / "elsewhere")])))
+
+
 def test_doctor_without_gnuradio_fails_with_rc_1(capsys):
     assert main(["gr", "doctor", "--python", "/nonexistent/python3"]) == 1
     assert "FAIL GNU Radio not importable" in capsys.readouterr().out
