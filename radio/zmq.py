@@ -28,6 +28,7 @@ from .config import RadioConfig
 
 OPTIONS = {"tx_address": "tcp://127.0.0.1:49201", "rx_address": "tcp://127.0.0.1:49202",
            "settle_s": 0.3, "latency_s": 0.3, "chunk": 4096}
+STOP_POLL_MS = 50  # the cyclic sender checks for a stop this often while the flowgraph is full
 
 
 def _import_zmq():
@@ -105,9 +106,16 @@ class ZMQRadio(Radio):
                                  f"(is the flowgraph running?)") from exc
 
     def _loop(self, x: np.ndarray) -> None:
+        """Re-send ``x`` until stopped; while the flowgraph takes nothing (we are not reading and
+        its output is full) wait in short polls, so that stopping never waits for a send timeout."""
+        chunk, zmq = int(self.opts["chunk"]), self._zmq
         try:
             while not self._stop.is_set():
-                self._send(x)
+                for i in range(0, len(x), chunk):
+                    while not self._push.poll(STOP_POLL_MS, zmq.POLLOUT):
+                        if self._stop.is_set():
+                            return
+                    self._push.send(x[i:i + chunk].tobytes(), flags=zmq.NOBLOCK, copy=True)
         except Exception as exc:  # reported by the next call
             self._tx_error = str(exc)
 
