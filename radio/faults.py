@@ -32,12 +32,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from phy.configio import MappingConfig
+from phy.resample import StreamResampler
 
 log = logging.getLogger(__name__)
 
 EVENT_KINDS = ("drop", "gap", "gain_step", "impulsive", "narrowband", "iq_change")
-INTERP_HALF = 8  # windowed-sinc taps on each side of a resampled point
-KAISER_BETA = 8.0
 KEEP_SAMPLES = 1 << 23  # events older than this many samples are forgotten (counts stay)
 
 
@@ -128,42 +127,6 @@ class EventLog:
         return sorted({e.kind for e in self._recent if e.start < stop and e.stop > start})
 
 
-def sinc_weights(frac: np.ndarray) -> np.ndarray:
-    """Kaiser-windowed sinc interpolation weights [n, 2 H] for fractional positions ``frac`` in [0, 1)
-    between sample ``floor`` and the next (taps at offsets -H+1..H)."""
-    offsets = np.arange(-INTERP_HALF + 1, INTERP_HALF + 1)
-    t = offsets[None, :] - frac[:, None]
-    window = np.i0(KAISER_BETA * np.sqrt(np.clip(1 - (t / INTERP_HALF) ** 2, 0, None))) / np.i0(KAISER_BETA)
-    return np.sinc(t) * window
-
-
-class _Resampler:
-    """Streaming fractional resampler: output sample k is input sample ``k * ratio`` (windowed sinc)."""
-
-    def __init__(self, ratio: float, channels: int):
-        self.ratio = ratio
-        self._buf = np.zeros((channels, INTERP_HALF), np.complex128)  # input from index -H
-        self._pos = float(INTERP_HALF)  # buffer position of the next output sample
-
-    def reset(self) -> None:
-        self._buf = np.zeros((self._buf.shape[0], INTERP_HALF), np.complex128)
-        self._pos = float(INTERP_HALF)
-
-    def pull(self, source, n: int) -> np.ndarray:
-        positions = self._pos + self.ratio * np.arange(n)  # [n]
-        need = int(np.floor(positions[-1])) + INTERP_HALF + 1 - self._buf.shape[1]
-        if need > 0:
-            self._buf = np.concatenate([self._buf, source(need)], -1)
-        base = np.floor(positions).astype(np.int64)
-        w = sinc_weights(positions - base)  # [n, 2H]
-        idx = base[:, None] + np.arange(-INTERP_HALF + 1, INTERP_HALF + 1)[None, :]  # [n, 2H]
-        out = np.einsum("rnk,nk->rn", self._buf[:, idx], w)
-        self._pos += self.ratio * n
-        drop = int(np.floor(self._pos)) - INTERP_HALF
-        self._buf, self._pos = self._buf[:, drop:], self._pos - drop
-        return out
-
-
 class FaultInjector:
     """Applies a :class:`FaultConfig` to consecutive reads of one stream, logging what it did.
 
@@ -173,7 +136,7 @@ class FaultInjector:
     def __init__(self, cfg: FaultConfig, sample_rate_sps: float, channels: int):
         self.cfg, self.fs, self.channels = cfg, float(sample_rate_sps), int(channels)
         self.rng = np.random.default_rng(cfg.seed)
-        self._resampler = _Resampler(1.0 + cfg.sco_ppm * 1e-6, channels) if cfg.sco_ppm else None
+        self._resampler = StreamResampler(1.0 + cfg.sco_ppm * 1e-6, channels) if cfg.sco_ppm else None
         self._gain_db = 0.0
         self._iq = (0.0, 0.0)  # (gain dB, phase deg)
         self._cfo_phase = 0.0

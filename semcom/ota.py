@@ -24,6 +24,7 @@ from phy.digital import MCS_MIN_SNR_DB
 from phy.frame import FrameHeader, snr_code
 from phy.framing import FrameReceiver, FrameStream, RxFrame, assemble_frame
 from phy.ofdm import OFDMConfig, preset
+from phy.timing import estimate_sco, retime
 
 from .data import to_tensor, to_uint8
 from .link import LinkConfig, OFDMLink
@@ -50,6 +51,7 @@ class Reception:
     :param image: decoded uint8 [H, W, 3], or None.
     :param error: why decoding stopped, when it did.
     :param warning: a caution about a decoded image (e.g. an SNR far outside the trained range).
+    :param sco_ppm: the sampling-clock offset estimated on the body's pilots, in ppm.
     :param frame_end: the first sample after the frame (with ``frame_start``: in the capture).
     :param fault_kinds: kinds of the radio's stream events that touched the frame (see :func:`run_ota`).
     """
@@ -66,6 +68,7 @@ class Reception:
     snr_decoder_db: float | None = None
     warning: str | None = None
     frame_end: int | None = None
+    sco_ppm: float | None = None
     fault_kinds: list = field(default_factory=list)
 
 
@@ -84,14 +87,18 @@ class Transceiver:
     :param ofdm: numerology and antennas (see :func:`ofdm_for_radio`).
     :param tx_snr_db: the SNR the encoder is told (the transmitter does not know the channel).
     :param codec: what runs the receiver's decoder (:func:`semcom.runtime.make_codec`; default torch).
+    :param track_sco: estimate each body's sampling-clock offset from its pilots and remove it
+        (:mod:`phy.timing`); a drift under 0.05 samples over the body is left alone.
     """
 
     def __init__(self, model: JSCCModel, model_name: str, ofdm: OFDMConfig, tx_snr_db: float = 10.0,
-                 estimator: str = "lmmse", equalizer: str = "lmmse", codec: Codec | None = None):
+                 estimator: str = "lmmse", equalizer: str = "lmmse", codec: Codec | None = None,
+                 track_sco: bool = True):
         self.model, self.model_name, self.ofdm = model.eval(), model_name, ofdm
         self.model_id = model_id(model_name, model)
         self.codec = codec if codec is not None else TorchCodec(self.model)
         self.tx_snr_db = float(tx_snr_db)
+        self.track_sco = track_sco
         self.link = OFDMLink(LinkConfig(ofdm=ofdm, channel="awgn", estimator=estimator, equalizer=equalizer))
         self.receiver = FrameReceiver(ofdm, lambda h: self.link.num_samples(h.num_symbols), self._refusal)
         self.preamble = self.receiver.preamble
@@ -164,13 +171,14 @@ class Transceiver:
             elif baseline is None:
                 rec.error = "digital frame received but no baseline decoder configured"
             else:
-                out = self.link.receive(frame.body[None], rec.header.num_symbols, n0=max(frame.noise_var, 1e-12))
+                body = self._retimed([frame], [rec], rec.header.num_symbols)
+                out = self.link.receive(body, rec.header.num_symbols, n0=max(frame.noise_var, 1e-12))
                 images, _, failures = baseline.decode(out.s_hat, out.noise_var, rec.header.height, rec.header.width)
                 rec.image = images[0]
                 rec.error = "baseline frame failed its CRC: fallback image" if failures else None
         for (height, width), group in groups.items():
-            bodies = torch.stack([f.body for _, f in group])  # [B, rx, samples]
             num_symbols = group[0][0].header.num_symbols
+            bodies = self._retimed([f for _, f in group], [r for r, _ in group], num_symbols)  # [B, rx, samples]
             # noise per RE: the preamble's, or the pilots' where interference hit the body harder
             n0 = torch.maximum(torch.tensor([f.noise_var for _, f in group]),
                                self.link.pilot_noise_var(bodies, num_symbols)).clamp_min(1e-12)
@@ -181,6 +189,18 @@ class Transceiver:
                 rec.image, rec.snr_decoder_db = image, round(told, 3)
                 rec.warning = self._snr_warning(rec.snr_est_db, told)
         return received
+
+    def _retimed(self, frames: list[RxFrame], receptions: list[Reception], num_symbols: int) -> torch.Tensor:
+        """The frames' bodies [B, rx, samples], with their sampling-clock offsets removed (noted in
+        the receptions' ``sco_ppm``) when ``track_sco``."""
+        bodies = torch.stack([f.body for f in frames])
+        if not self.track_sco:
+            return bodies
+        tails = torch.stack([f.tail for f in frames])
+        eps = estimate_sco(self.link.demodulator(bodies), self.link.blocks(num_symbols)["grid"])
+        for rec, e in zip(receptions, eps.tolist()):
+            rec.sco_ppm = round(e * 1e6, 2)
+        return retime(bodies, tails, eps)
 
     def decoder_snr(self, snr_eff_db: torch.Tensor, tx_snr_db: torch.Tensor) -> torch.Tensor:
         """The SNR [B] the decoder is told: the equaliser's, never above what the encoder was
@@ -255,7 +275,7 @@ def run_ota(radio, transceiver: Transceiver, image: np.ndarray, frames: int = 1,
     ``samples_left``, e.g. ``FileRadio``) is read instead from start to end in reads
     of that length, with an overlap across reads: each row is the next frame found
     in it, and the run stops where the recording ends. Returns one dict per frame:
-    ``{"seq", "detected", "header_ok", "cfo_hz", "snr_est_db", "snr_decoder_db", "psnr_db", "ssim",
+    ``{"seq", "detected", "header_ok", "cfo_hz", "snr_est_db", "sco_ppm", "snr_decoder_db", "psnr_db", "ssim",
     "baseline_psnr_db", "baseline_scheme", "error", "warning", "fault", "fault_kinds", "latency_s"}``;
     ``fault_kinds`` names the radio's stream events (injected faults, driver overflows) that touched
     the frame: a decoded frame's own samples, or for a lost frame every capture of its exchange.
@@ -280,7 +300,7 @@ def run_ota(radio, transceiver: Transceiver, image: np.ndarray, frames: int = 1,
         if replay is not None and seq > 0 and not rec.detected:
             break  # the recording holds no further frame
         row = {"seq": seq, "detected": rec.detected, "header_ok": rec.header_ok, "cfo_hz": rec.cfo_hz,
-               "snr_est_db": rec.snr_est_db, "snr_decoder_db": rec.snr_decoder_db, "psnr_db": None, "ssim": None,
+               "snr_est_db": rec.snr_est_db, "sco_ppm": rec.sco_ppm, "snr_decoder_db": rec.snr_decoder_db, "psnr_db": None, "ssim": None,
                "baseline_psnr_db": None, "baseline_scheme": None, "error": rec.error, "warning": rec.warning}
         kinds = set(rec.fault_kinds)
         received = {"semantic": rec.image}

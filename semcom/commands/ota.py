@@ -12,7 +12,7 @@ import numpy as np
 from ..frame_stats import FrameStats
 from . import RUNTIMES, _command, _positive_int, _seconds, _snr_value
 
-FRAME_KEYS = ("seq", "detected", "header_ok", "cfo_hz", "snr_est_db", "snr_decoder_db", "psnr_db", "ssim",
+FRAME_KEYS = ("seq", "detected", "header_ok", "cfo_hz", "snr_est_db", "sco_ppm", "snr_decoder_db", "psnr_db", "ssim",
               "baseline_psnr_db", "baseline_scheme", "error", "warning", "fault", "fault_kinds", "latency_s")
 
 
