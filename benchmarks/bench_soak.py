@@ -140,7 +140,8 @@ def table(rows: list[dict], summary: dict) -> list[str]:
     lines = [f"# Soak: semcom ota --radio zmq --loop with a fault profile", "",
              f"Command: `python benchmarks/bench_soak.py {summary.get('argv', '')}`", "",
              f"Runs `{summary.get('command', '?')}` against `{summary.get('flowgraph', '?')}` "
-             f"(GNU Radio over ZeroMQ on loopback), code at commit {summary.get('code', '?')}, one torch thread; pacing: a {summary.get('interval_s', '?')} s "
+             f"(GNU Radio over ZeroMQ on loopback), code at commit {summary.get('code', '?')}, one torch thread; "
+             f"pacing: a {summary.get('interval_s', '?')} s "
              "pause between frames. No hardware: the faults are injected into our receive stream "
              "(`hw_configs/zmq_faults.yaml`). Values below are computed from the CSV by this script.", "",
              "| quantity | value |", "|---|---|",
@@ -153,7 +154,8 @@ def table(rows: list[dict], summary: dict) -> list[str]:
              f"| child RSS after {WARMUP_S:.0f} s warm-up / at the end / max | {base:.1f} / {rows[-1]['rss_mb']:.1f} / "
              f"{max(after):.1f} MB |",
              f"| **memory growth after warm-up (max over start)** | **{growth:+.1f} %** |",
-             f"| CPU: semcom child / flowgraph | {100 * cpu / span:.0f} % / {100 * graph_cpu / span:.0f} % of one core |",
+             f"| CPU: semcom child / flowgraph | {100 * cpu / span:.0f} % / {100 * graph_cpu / span:.0f} % "
+             "of one core |",
              f"| exit code | {summary.get('returncode', '?')} |", "",
              "| fault kind | frames touched | lost | loss rate |", "|---|---|---|---|"]
     for kind in kinds:

@@ -25,7 +25,6 @@ underflows go to the same log.
 
 from __future__ import annotations
 
-import logging
 from collections import Counter, deque
 from dataclasses import dataclass
 
@@ -34,9 +33,7 @@ import numpy as np
 from phy.configio import MappingConfig
 from phy.resample import StreamResampler
 
-log = logging.getLogger(__name__)
 
-EVENT_KINDS = ("drop", "gap", "gain_step", "impulsive", "narrowband", "iq_change")
 KEEP_SAMPLES = 1 << 23  # events older than this many samples are forgotten (counts stay)
 
 

@@ -270,18 +270,16 @@ def run_ota(radio, transceiver: Transceiver, image: np.ndarray, frames: int = 1,
             on_frame=None, duration_s: float | None = None, interval_s: float = 0.0) -> list[dict]:
     """Send ``frames`` semantic frames (and baseline frames) of ``image`` through ``radio``.
 
-    Each frame is sent as a cyclic buffer and captured back (twice its length, so
-    one whole frame is inside whatever the start). A recording (a radio with
-    ``samples_left``, e.g. ``FileRadio``) is read instead from start to end in reads
-    of that length, with an overlap across reads: each row is the next frame found
-    in it, and the run stops where the recording ends. Returns one dict per frame:
+    Each frame is sent as a cyclic buffer and captured back (twice its length, so one whole frame
+    is inside whatever the start). A recording (a radio with ``samples_left``, e.g. ``FileRadio``)
+    is read instead from start to end in reads of that length, with an overlap across reads: each
+    row is the next frame found in it, and the run stops where the recording ends. One dict a frame:
     ``{"seq", "detected", "header_ok", "cfo_hz", "snr_est_db", "sco_ppm", "snr_decoder_db", "psnr_db", "ssim",
     "baseline_psnr_db", "baseline_scheme", "error", "warning", "fault", "fault_kinds", "latency_s"}``;
     ``fault_kinds`` names the radio's stream events (injected faults, driver overflows) that touched
     the frame: a decoded frame's own samples, or for a lost frame every capture of its exchange.
-    ``latency_s`` is the wall time from building the frame to its decoded image. ``on_frame(row,
-    received_images)`` is called after each. ``duration_s`` stops sending after that many seconds;
-    ``interval_s`` pauses between frames (pacing a long run).
+    ``latency_s``: wall time from building the frame to its image. ``on_frame(row, received_images)``
+    is called after each; ``duration_s`` stops after that many seconds, ``interval_s`` paces frames.
     """
     from .metrics import psnr, ssim
 
@@ -300,8 +298,9 @@ def run_ota(radio, transceiver: Transceiver, image: np.ndarray, frames: int = 1,
         if replay is not None and seq > 0 and not rec.detected:
             break  # the recording holds no further frame
         row = {"seq": seq, "detected": rec.detected, "header_ok": rec.header_ok, "cfo_hz": rec.cfo_hz,
-               "snr_est_db": rec.snr_est_db, "sco_ppm": rec.sco_ppm, "snr_decoder_db": rec.snr_decoder_db, "psnr_db": None, "ssim": None,
-               "baseline_psnr_db": None, "baseline_scheme": None, "error": rec.error, "warning": rec.warning}
+               "snr_est_db": rec.snr_est_db, "sco_ppm": rec.sco_ppm, "snr_decoder_db": rec.snr_decoder_db,
+               "psnr_db": None, "ssim": None, "baseline_psnr_db": None, "baseline_scheme": None, "error": rec.error,
+               "warning": rec.warning}
         kinds = set(rec.fault_kinds)
         received = {"semantic": rec.image}
         if rec.image is not None and rec.image.shape == image.shape:

@@ -62,10 +62,7 @@ def cmd_ota(args) -> int:
             finally:
                 report.events = dict(radio.events.counts)
     except KeyboardInterrupt:
-        if report.json_lines:
-            report.finish()
-        print(f"stopped: {report.stats.line()}", file=sys.stderr)
-        return 130
+        print(f"stopped: {report.sent} frames, {report.lost} lost ({report.stats.line()})", file=sys.stderr)
     except RadioError as exc:
         if report.json_lines:
             report.finish()

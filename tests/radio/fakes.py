@@ -143,7 +143,8 @@ class FakeUHD:
     air time and whose ``recv`` fills at most ``max_recv`` samples per call
     after a ``num_done`` stream command and reports timeout/overflow through
     ``RXMetadata.error_code`` (``overflow_calls``: recv calls that report an overflow, losing 1000
-    samples; modelled as ending the ``num_done`` command, our backend asks again either way). The RF side is a cable, as in FakePluto.
+    samples; modelled as ending the ``num_done`` command, our backend asks again either way).
+    The RF side is a cable, as in FakePluto.
     """
 
     def __init__(self, gain=0.5, noise=0.002, max_recv=2000, fail=None, overflow_calls=()):

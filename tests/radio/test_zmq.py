@@ -94,7 +94,8 @@ def test_short_soak_with_faults_loses_only_touched_frames(flowgraph, tmp_path, c
 
     from semcom.cli import main
 
-    faults = {"seed": 2, "sco_ppm": 20.0, "drop_probability": 0.2, "burst_probability": 0.2, "gain_step_probability": 0.2}
+    faults = {"seed": 2, "sco_ppm": 20.0, "drop_probability": 0.2, "burst_probability": 0.2,
+              "gain_step_probability": 0.2}
     config = tmp_path / "soak.yaml"
     config.write_text(yaml.safe_dump({"radio": {**flowgraph.to_dict(), "faults": faults}}))
     rc = main(["ota", "--radio", "zmq", "--config", str(config), "--loop", "--duration", "8", "--json"])
