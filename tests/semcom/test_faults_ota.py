@@ -35,15 +35,19 @@ def sim(faults, seed=0, snr_db=25.0):
 
 
 @pytest.mark.parametrize("faults", [
-    {"drop_probability": 0.25, "drop_samples": 256},
-    {"gap_probability": 0.25, "gap_samples": 256},
-    {"gain_step_probability": 0.25, "gain_step_db": 10.0},
-    {"burst_probability": 0.25, "burst_samples": 400, "burst_db": 15.0},
-    {"iq_change_probability": 0.25, "iq_gain_db": 1.5, "iq_phase_deg": 8.0},
+    {"drop_probability": 0.3, "drop_samples": 256},
+    {"drop_probability": 1.0, "drop_samples": 1024},
+    {"gap_probability": 1.0, "gap_samples": 512},
+    {"gain_step_probability": 1.0, "gain_step_db": 10.0},
+    {"burst_probability": 0.3, "burst_samples": 400, "burst_db": 15.0},
+    {"burst_probability": 1.0, "burst_samples": 1000, "burst_db": 20.0},
+    {"iq_change_probability": 1.0, "iq_gain_db": 1.5, "iq_phase_deg": 8.0},
     {"cfo_drift_hz_per_s": 2e5, "cfo_drift_max_hz": 2000.0, "sco_ppm": -40.0},
-], ids=["drop", "gap", "gain_step", "burst", "iq_change", "cfo_drift+sco"])
+], ids=["drop-0.3", "drop-1", "gap-1", "gain_step-1", "burst-0.3", "burst-1", "iq_change-1", "cfo_drift+sco"])
 def test_loss_is_bounded_by_the_frames_the_fault_touched(trx, faults):
-    frames, p = 20, max((v for k, v in faults.items() if k.endswith("probability")), default=0.0)
+    """Every frame no fault touched decodes (at a rate of 1 per read, faults land beside most
+    frames); the frames flagged stay within the rate's binomial range, so the flag is not blanket."""
+    frames, p = 12, max((v for k, v in faults.items() if k.endswith("probability")), default=0.0)
     stats = FrameStats()
     with sim(faults, seed=7) as radio:
         rows = run_ota(radio, trx, IMAGE, frames=frames, on_frame=lambda row, _: stats.add(row))
@@ -51,6 +55,7 @@ def test_loss_is_bounded_by_the_frames_the_fault_touched(trx, faults):
     assert len(rows) == frames
     assert stats.lost <= stats.touched + LOSS_MARGIN and stats.lost_untouched == 0, stats
     assert stats.touched <= events and stats.touched <= frames * p + 3 * np.sqrt(frames * p * (1 - p)) + 1, stats
+    assert p < 1 or 0 < stats.touched < frames, stats  # at one event a read, some frames are hit, some not
     for row in rows:
         if not row["fault"]:
             assert row["psnr_db"] > 25, row
