@@ -31,6 +31,7 @@ import torch
 from .frame import FrameError, FrameHeader, decode_header, header_length, header_waveform, ltf_channel
 from .ofdm import OFDMConfig
 from .sync import Detection, FrameSearch, Preamble, correct_cfo
+from .timing import body_margin
 
 PEAK_AMPLITUDE = 0.7  # of the radio's full scale
 GAP_SYMBOLS = 4  # silent OFDM symbols after each frame
@@ -65,6 +66,8 @@ class RxFrame:
     :param header: the decoded header, or None when it failed.
     :param body: [rx, samples] complex64, CFO-corrected and normalised to the transmitted level
         (unit-power resource elements through a unit-gain channel), or None.
+    :param tail: [rx, margin] the samples after the body, treated alike and zero-padded where the
+        capture ends (room to retime the body, see :func:`phy.timing.retime`), or None.
     :param noise_var: noise variance per resource element after that normalisation.
     :param truncated: the capture ends inside this frame.
     :param error: why the frame cannot be used, or None.
@@ -75,6 +78,7 @@ class RxFrame:
     end: int
     header: FrameHeader | None = None
     body: torch.Tensor | None = None
+    tail: torch.Tensor | None = None
     noise_var: float = 0.0
     truncated: bool = False
     error: str | None = None
@@ -145,6 +149,10 @@ class FrameReceiver:
             frame.truncated = True
             return frame
         frame.body = correct_cfo(body * gain, det.cfo_hz, self.fs, first_index=body_start)
+        margin = body_margin(length)
+        tail = y[:, body_start + length:body_start + length + margin]
+        tail = torch.nn.functional.pad(tail, (0, margin - tail.shape[-1]))
+        frame.tail = correct_cfo(tail * gain, det.cfo_hz, self.fs, first_index=body_start + length)
         frame.end = body_start + length
         return frame
 

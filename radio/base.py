@@ -7,12 +7,16 @@ Full scale is amplitude 1.0: backends scale to their DAC/ADC ranges (Pluto:
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
 
 from .config import RadioConfig
+from .faults import EventLog, FaultConfig, FaultInjector
+
+log = logging.getLogger(__name__)
 
 
 class RadioError(RuntimeError):
@@ -62,10 +66,14 @@ class Radio(ABC):
 
     capabilities: Capabilities
     latency_samples: int = 0  # samples between a tx() and the first rx sample that can reflect it
+    injects_faults: bool = True  # False for a wrapper whose inner radio applies ``cfg.faults``
 
     def __init__(self, cfg: RadioConfig | None = None):
         self.cfg: RadioConfig | None = None
         self._closed = False
+        self.position = 0  # stream index of the next sample rx() delivers
+        self.events = EventLog()  # injected faults and driver overflows/underflows
+        self._faults: FaultInjector | None = None
         if cfg is not None:
             self.configure(cfg)
 
@@ -79,6 +87,9 @@ class Radio(ABC):
                              f"{self.capabilities.num_tx} / {self.capabilities.num_rx}")
         self._configure(cfg)
         self.cfg = cfg
+        faults = FaultConfig.from_dict(cfg.faults, source="faults")
+        self._faults = FaultInjector(faults, cfg.sample_rate_sps, cfg.num_rx) \
+            if self.injects_faults and faults.active else None
 
     def tx(self, samples: np.ndarray, cyclic: bool = False) -> None:
         """Transmit ``samples`` ([channels, n] complex, |x| <= 1); ``cyclic`` repeats them until replaced."""
@@ -86,16 +97,39 @@ class Radio(ABC):
         if cyclic and not self.capabilities.cyclic_tx:
             raise ValueError("this radio cannot repeat a TX buffer (cyclic=True)")
         self._tx(as_channels(samples, cfg.num_tx), cyclic)
+        if self._faults is not None:
+            self._faults.reset_input()
 
     def rx(self, num_samples: int | None = None) -> np.ndarray:
-        """Receive ``num_samples`` (default: the configured buffer size). :output: complex64 [channels, n]."""
+        """Receive ``num_samples`` (default: the configured buffer size), the next samples of one
+        stream (with ``cfg.faults`` injected). :output: complex64 [channels, n]."""
         cfg = self._require_configured()
         n = cfg.rx_buffer_size if num_samples is None else int(num_samples)
         if n < 1:
             raise ValueError(f"rx needs a positive number of samples, got {n}")
+        if self._faults is not None:
+            out = self._faults.read(self._checked_rx, n, self.position, self.events)
+        else:
+            out = self._checked_rx(n)
+        self.position += n
+        return np.asarray(out, dtype=np.complex64)
+
+    def faults_between(self, start: int, stop: int) -> list[str]:
+        """Kinds of the stream events (injected or reported by the driver) that touched the
+        delivered samples ``start:stop`` (stream indices, see ``position``)."""
+        return self.events.kinds_between(start, stop)
+
+    def stream_event(self, kind: str, offset: int = 0) -> None:
+        """A driver reports ``kind`` (``overflow``, ``underflow``) ``offset`` samples into the
+        read in progress: logged and counted, not raised."""
+        self.events.add(kind, self.position + offset)
+        if self.events.counts[kind] in (1, 10, 100, 1000):
+            log.warning("%s: %s (%d so far)", type(self).__name__, kind, self.events.counts[kind])
+
+    def _checked_rx(self, n: int) -> np.ndarray:
         out = np.asarray(self._rx(n), dtype=np.complex64)
-        if out.shape != (cfg.num_rx, n):
-            raise RadioError(f"backend returned {out.shape}, expected {(cfg.num_rx, n)}")
+        if out.shape != (self.cfg.num_rx, n):
+            raise RadioError(f"backend returned {out.shape}, expected {(self.cfg.num_rx, n)}")
         return out
 
     def close(self) -> None:

@@ -12,6 +12,8 @@ from typing import ClassVar
 
 from phy.configio import MappingConfig
 
+from .faults import FaultConfig
+
 DRIVERS = ("sim", "pluto", "usrp", "file", "zmq")
 GAIN_MODES = ("manual", "slow_attack", "fast_attack", "hybrid")
 
@@ -35,6 +37,8 @@ class RadioConfig(MappingConfig):
     :param uri: hardware address (``ip:…``, ``usb:…``, UHD device args), user-supplied only.
     :param timeout_s: how long one rx/tx call may block before it is an error.
     :param options: backend-specific settings (see each backend's docstring).
+    :param faults: faults injected into the receive stream (:class:`radio.faults.FaultConfig`;
+        empty: none).
     """
 
     yaml_section: ClassVar[str] = "radio"
@@ -52,6 +56,7 @@ class RadioConfig(MappingConfig):
     uri: str | None = None
     timeout_s: float = 5.0
     options: dict = field(default_factory=dict)
+    faults: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.rx_gain_db is None and self.driver in DEFAULT_RX_GAIN_DB:
@@ -69,6 +74,8 @@ class RadioConfig(MappingConfig):
         object.__setattr__(self, "tx_channels", tuple(int(c) for c in self.tx_channels))
         object.__setattr__(self, "rx_channels", tuple(int(c) for c in self.rx_channels))
         object.__setattr__(self, "options", dict(self.options or {}))
+        object.__setattr__(self, "faults", dict(self.faults or {}))
+        FaultConfig.from_dict(self.faults, source="RadioConfig.faults")  # refuse a bad fault profile early
         _check(self.driver in DRIVERS, "driver", self.driver, f"must be one of {', '.join(DRIVERS)}")
         _check(1e6 <= self.center_frequency_hz <= 100e9, "center_frequency_hz", self.center_frequency_hz,
                "must be in 1 MHz..100 GHz")

@@ -80,6 +80,8 @@ def _paths(path: str | Path) -> tuple[Path, Path]:
 class SigMFRecorder(Radio):
     """Any radio, with its RX captures saved to ``path`` (``.sigmf-meta`` + ``.sigmf-data``)."""
 
+    injects_faults = False  # the inner radio does, and logs its events
+
     def __init__(self, inner: Radio, path: str | Path, description: str = "semcom-sdr capture"):
         self.inner = inner
         self.capabilities = inner.capabilities
@@ -91,6 +93,7 @@ class SigMFRecorder(Radio):
         self._annotations: list[tuple[int, int, dict]] = []
         self.description = description
         super().__init__(inner.cfg)
+        self.events = inner.events
 
     def _configure(self, cfg: RadioConfig) -> None:
         if self.inner.cfg is not cfg:

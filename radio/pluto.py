@@ -9,9 +9,17 @@ or scans the network.
 Scaling: samples of full-scale amplitude 1.0 go to the DAC as ±2^14 (what
 pyadi-iio's ``tx`` expects); the AD936x's 12-bit ADC returns ±2^11, mapped back
 to ±1.0. Options: ``tx_full_scale`` (2**14), ``rx_full_scale`` (2**11).
+
+Buffer status: after each read the ADI DMA status register of the RX ADC core (bit 2: overflow)
+and of the TX DAC core (bit 0: underflow) is read through libiio (``reg_read`` on pyadi-iio's
+``_rxadc`` / ``_txdac``, as libiio's ``iio_adi_xflow_check`` does) and cleared; a set bit is a
+stream event (``Radio.events``) at the start of the read, not an error. A context without
+register access skips the check (logged once).
 """
 
 from __future__ import annotations
+
+import logging
 
 import numpy as np
 
@@ -21,6 +29,9 @@ from .config import RadioConfig
 LO_RANGE_HZ = (70e6, 6e9)  # AD9363 is specified 325 MHz..3.8 GHz; the AD9361 range is accepted too
 TX_GAIN_RANGE_DB = (-89.75, 0.0)
 RX_GAIN_RANGE_DB = (-3.0, 73.0)
+log = logging.getLogger(__name__)
+DMA_STATUS_REG = 0x80000088  # ADI AXI DMAC status; write 1s to clear
+XFLOW_BITS = (("_rxadc", 0x4, "overflow"), ("_txdac", 0x1, "underflow"))
 
 
 def _default_factory(uri: str):
@@ -42,6 +53,7 @@ class PlutoRadio(Radio):
     def __init__(self, cfg: RadioConfig | None = None, driver_factory=None):
         self._factory = driver_factory or _default_factory
         self.dev = None
+        self._status_ok = True  # register access works (until it fails once)
         super().__init__(cfg)
 
     def _configure(self, cfg: RadioConfig) -> None:
@@ -109,8 +121,27 @@ class PlutoRadio(Radio):
             raise RadioError(f"PlutoSDR rx timed out after {self.cfg.timeout_s:g} s: {exc}") from exc
         except Exception as exc:
             raise RadioError(f"PlutoSDR rx failed (disconnected or overflowed?): {exc}") from exc
+        self._check_buffer_status()
         data = np.atleast_2d(np.asarray(data if not isinstance(data, list) else np.stack(data)))
         return (data / self.rx_scale).astype(np.complex64)
+
+    def _check_buffer_status(self) -> None:
+        """Overflow / underflow bits of the DMA cores since the last read: events, then cleared."""
+        if not self._status_ok:
+            return
+        for attr, bit, kind in XFLOW_BITS:
+            core = getattr(self.dev, attr, None)
+            if core is None:
+                continue
+            try:
+                status = int(core.reg_read(DMA_STATUS_REG))
+                if status & bit:
+                    self.stream_event(kind)
+                    core.reg_write(DMA_STATUS_REG, status & bit)
+            except Exception as exc:  # e.g. a backend without register access
+                self._status_ok = False
+                log.info("PlutoSDR: no buffer status (%s); overflows go unreported", exc)
+                return
 
     def _close(self) -> None:
         if self.dev is not None:

@@ -8,6 +8,9 @@ continuous stream whose start is unknown (a random point of the buffer); a
 one-shot buffer is sent once, a random delay after the call, and silence
 (noise) follows.
 
+Stream faults (sample drops, sampling-clock offset, bursts, a disconnect, ...) are not options
+here: a ``faults:`` mapping in the YAML applies them to any backend's reads (:mod:`radio.faults`).
+
 Options (``RadioConfig.options``), with defaults:
 
 - ``snr_db`` (20): the sample SNR: mean TX power per sample and antenna over the

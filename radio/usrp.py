@@ -6,7 +6,8 @@ The device arguments come only from the config's ``uri`` (e.g. ``serial=3215ABC`
 broadcast for devices, so it is refused. Reception uses timed ``num_done``
 stream commands (``rx_delay_s`` after the device's current time); UHD has no
 hardware cyclic buffer, so a cyclic TX buffer is re-sent by a background thread
-until it is replaced or the radio closes.
+until it is replaced or the radio closes. An RX overflow (UHD's ``ERROR_CODE_OVERFLOW`` in the
+receive metadata) is a stream event (``Radio.events``), logged where the samples were lost.
 
 Options: ``subdev_tx``/``subdev_rx`` (e.g. ``"A:0 B:0"`` for 2x2 on an X310),
 ``antenna_tx`` (``TX/RX``), ``antenna_rx`` (``RX2``), ``clock_source`` (``internal``),
@@ -24,6 +25,7 @@ from .config import RadioConfig
 
 OPTIONS = {"subdev_tx": None, "subdev_rx": None, "antenna_tx": "TX/RX", "antenna_rx": "RX2",
            "clock_source": "internal", "rx_delay_s": 0.05}
+MAX_OVERFLOWS = 16  # overflows within one read before it is an error
 
 
 def _import_uhd():
@@ -135,30 +137,45 @@ class USRPRadio(Radio):
 
     # -- receive ------------------------------------------------------------------------
     def _rx(self, n: int) -> np.ndarray:
+        """``n`` samples from a timed ``num_done`` command. An overflow (the host was too slow and
+        samples were lost) is a stream event, not an error: it is logged at the point of the gap,
+        and a new command fetches the rest; only :data:`MAX_OVERFLOWS` in one read is an error."""
         if self._tx_error:
             raise RadioError(f"USRP cyclic tx stopped: {self._tx_error}")
         u, cfg = self.uhd, self.cfg
+        codes = u.types.RXMetadataErrorCode
+        self._stream_cmd(n)
+        out = np.zeros((cfg.num_rx, n), np.complex64)
+        md = u.types.RXMetadata()
+        got = overflows = 0
+        while got < n:
+            chunk = np.zeros((cfg.num_rx, n - got), np.complex64)
+            k = self._rx_stream.recv(chunk, md, cfg.timeout_s + float(self.opts["rx_delay_s"]))
+            code = md.error_code
+            if code == codes.timeout:
+                raise RadioError(f"USRP rx timed out after {cfg.timeout_s:g} s ({got} of {n} samples)")
+            if code == codes.overflow:
+                overflows += 1
+                if overflows > MAX_OVERFLOWS:
+                    raise RadioError(f"USRP rx overflowed {overflows} times in one read of {n} samples: "
+                                     "the host is too slow")
+                self.stream_event("overflow", got)
+                self._stream_cmd(n - got)
+                continue
+            if code != codes.none:
+                raise RadioError(f"USRP rx error {code} after {got} of {n} samples")
+            out[:, got:got + k] = chunk[:, :k]
+            got += k
+        return out
+
+    def _stream_cmd(self, n: int) -> None:
+        """Ask for ``n`` samples, starting ``rx_delay_s`` after the device's current time."""
+        u = self.uhd
         cmd = u.types.StreamCMD(u.types.StreamMode.num_done)
         cmd.num_samps = n
         cmd.stream_now = False
         cmd.time_spec = self.dev.get_time_now() + u.types.TimeSpec(float(self.opts["rx_delay_s"]))
         self._rx_stream.issue_stream_cmd(cmd)
-        out = np.zeros((cfg.num_rx, n), np.complex64)
-        md = u.types.RXMetadata()
-        got = 0
-        while got < n:
-            chunk = np.zeros((cfg.num_rx, n - got), np.complex64)
-            k = self._rx_stream.recv(chunk, md, cfg.timeout_s + float(self.opts["rx_delay_s"]))
-            code = md.error_code
-            if code == u.types.RXMetadataErrorCode.timeout:
-                raise RadioError(f"USRP rx timed out after {cfg.timeout_s:g} s ({got} of {n} samples)")
-            if code == u.types.RXMetadataErrorCode.overflow:
-                raise RadioError(f"USRP rx overflowed after {got} of {n} samples: the host is too slow")
-            if code != u.types.RXMetadataErrorCode.none:
-                raise RadioError(f"USRP rx error {code} after {got} of {n} samples")
-            out[:, got:got + k] = chunk[:, :k]
-            got += k
-        return out
 
     def _close(self) -> None:
         if self.cfg is not None:

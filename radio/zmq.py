@@ -12,8 +12,8 @@ socket), ``settle_s`` (0.3: seconds of samples dropped after each ``tx``) and
 ``latency_s`` (0.3: how much longer samples sent before it may still arrive;
 a receiver listens that long for the new frame). Loopback TCP buffers held
 35-245 ms of IQ at 1.92 MS/s in our measurements, with our socket buffers
-reduced to 64 kB. ``chunk``: 4096 samples per message, at most two queued on
-our side. A cyclic buffer is re-sent by a thread; the flowgraph's throttle
+reduced to 64 kB (now 256 kB, see ``SOCKET_BUFFER``). ``chunk``: 4096 samples
+per message, at most two queued on our side. A cyclic buffer is re-sent by a thread; the flowgraph's throttle
 sets the pace.
 """
 
@@ -28,6 +28,12 @@ from .config import RadioConfig
 
 OPTIONS = {"tx_address": "tcp://127.0.0.1:49201", "rx_address": "tcp://127.0.0.1:49202",
            "settle_s": 0.3, "latency_s": 0.3, "chunk": 4096}
+# Kernel socket buffers: small, so little stale IQ waits in them, but at least four loopback TCP
+# segments (MSS ~64 kB): at 64 kB the receive window fell below one segment and the flowgraph's
+# sends waited for TCP's persist timer, 4.7 MB every 15 s (ss: rwnd_limited 99 %; see
+# benchmarks/results/soak_zmq_stall.md).
+SOCKET_BUFFER = 1 << 18
+STOP_POLL_MS = 50  # the cyclic sender checks for a stop this often while the flowgraph is full
 
 
 def _import_zmq():
@@ -66,13 +72,13 @@ class ZMQRadio(Radio):
             self._push = self._ctx.socket(zmq.PUSH)
             self._push.setsockopt(zmq.SNDTIMEO, timeout_ms)
             self._push.setsockopt(zmq.SNDHWM, 2)  # little stale data in flight when the buffer changes
-            self._push.setsockopt(zmq.SNDBUF, 1 << 16)  # and small kernel buffers (defaults hold ~MBs)
+            self._push.setsockopt(zmq.SNDBUF, SOCKET_BUFFER)  # and small kernel buffers (defaults hold ~MBs)
             self._push.setsockopt(zmq.LINGER, 0)
             self._push.bind(self.opts["tx_address"])
             self._pull = self._ctx.socket(zmq.PULL)
             self._pull.setsockopt(zmq.RCVTIMEO, timeout_ms)
             self._pull.setsockopt(zmq.RCVHWM, 2)
-            self._pull.setsockopt(zmq.RCVBUF, 1 << 16)
+            self._pull.setsockopt(zmq.RCVBUF, SOCKET_BUFFER)
             self._pull.setsockopt(zmq.LINGER, 0)
             self._pull.connect(self.opts["rx_address"])
         except zmq.ZMQError as exc:
@@ -105,9 +111,16 @@ class ZMQRadio(Radio):
                                  f"(is the flowgraph running?)") from exc
 
     def _loop(self, x: np.ndarray) -> None:
+        """Re-send ``x`` until stopped; while the flowgraph takes nothing (we are not reading and
+        its output is full) wait in short polls, so that stopping never waits for a send timeout."""
+        chunk, zmq = int(self.opts["chunk"]), self._zmq
         try:
             while not self._stop.is_set():
-                self._send(x)
+                for i in range(0, len(x), chunk):
+                    while not self._push.poll(STOP_POLL_MS, zmq.POLLOUT):
+                        if self._stop.is_set():
+                            return
+                    self._push.send(x[i:i + chunk].tobytes(), flags=zmq.NOBLOCK, copy=True)
         except Exception as exc:  # reported by the next call
             self._tx_error = str(exc)
 

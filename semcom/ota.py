@@ -14,7 +14,8 @@ on (the header carries it) and to the range the model was trained on.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+import time
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -23,6 +24,7 @@ from phy.digital import MCS_MIN_SNR_DB
 from phy.frame import FrameHeader, snr_code
 from phy.framing import FrameReceiver, FrameStream, RxFrame, assemble_frame
 from phy.ofdm import OFDMConfig, preset
+from phy.timing import estimate_sco, retime
 
 from .data import to_tensor, to_uint8
 from .link import LinkConfig, OFDMLink
@@ -49,6 +51,9 @@ class Reception:
     :param image: decoded uint8 [H, W, 3], or None.
     :param error: why decoding stopped, when it did.
     :param warning: a caution about a decoded image (e.g. an SNR far outside the trained range).
+    :param sco_ppm: the sampling-clock offset estimated on the body's pilots, in ppm.
+    :param frame_end: the first sample after the frame (with ``frame_start``: in the capture).
+    :param fault_kinds: kinds of the radio's stream events that touched the frame (see :func:`run_ota`).
     """
 
     detected: bool
@@ -62,6 +67,9 @@ class Reception:
     error: str | None = None
     snr_decoder_db: float | None = None
     warning: str | None = None
+    frame_end: int | None = None
+    sco_ppm: float | None = None
+    fault_kinds: list = field(default_factory=list)
 
 
 def ofdm_for_radio(num_tx: int, num_rx: int, sample_rate_sps: float) -> OFDMConfig:
@@ -79,14 +87,18 @@ class Transceiver:
     :param ofdm: numerology and antennas (see :func:`ofdm_for_radio`).
     :param tx_snr_db: the SNR the encoder is told (the transmitter does not know the channel).
     :param codec: what runs the receiver's decoder (:func:`semcom.runtime.make_codec`; default torch).
+    :param track_sco: estimate each body's sampling-clock offset from its pilots and remove it
+        (:mod:`phy.timing`); a drift under 0.05 samples over the body is left alone.
     """
 
     def __init__(self, model: JSCCModel, model_name: str, ofdm: OFDMConfig, tx_snr_db: float = 10.0,
-                 estimator: str = "lmmse", equalizer: str = "lmmse", codec: Codec | None = None):
+                 estimator: str = "lmmse", equalizer: str = "lmmse", codec: Codec | None = None,
+                 track_sco: bool = True):
         self.model, self.model_name, self.ofdm = model.eval(), model_name, ofdm
         self.model_id = model_id(model_name, model)
         self.codec = codec if codec is not None else TorchCodec(self.model)
         self.tx_snr_db = float(tx_snr_db)
+        self.track_sco = track_sco
         self.link = OFDMLink(LinkConfig(ofdm=ofdm, channel="awgn", estimator=estimator, equalizer=equalizer))
         self.receiver = FrameReceiver(ofdm, lambda h: self.link.num_samples(h.num_symbols), self._refusal)
         self.preamble = self.receiver.preamble
@@ -159,13 +171,14 @@ class Transceiver:
             elif baseline is None:
                 rec.error = "digital frame received but no baseline decoder configured"
             else:
-                out = self.link.receive(frame.body[None], rec.header.num_symbols, n0=max(frame.noise_var, 1e-12))
+                body = self._retimed([frame], [rec], rec.header.num_symbols)
+                out = self.link.receive(body, rec.header.num_symbols, n0=max(frame.noise_var, 1e-12))
                 images, _, failures = baseline.decode(out.s_hat, out.noise_var, rec.header.height, rec.header.width)
                 rec.image = images[0]
                 rec.error = "baseline frame failed its CRC: fallback image" if failures else None
         for (height, width), group in groups.items():
-            bodies = torch.stack([f.body for _, f in group])  # [B, rx, samples]
             num_symbols = group[0][0].header.num_symbols
+            bodies = self._retimed([f for _, f in group], [r for r, _ in group], num_symbols)  # [B, rx, samples]
             # noise per RE and subcarrier measured over the body itself (interference may hit the
             # preamble or the body alone, or a few subcarriers)
             n0 = self.link.body_noise_var(bodies, num_symbols).clamp_min(1e-12)  # [B, N]
@@ -177,6 +190,18 @@ class Transceiver:
                 rec.warning = self._snr_warning(rec.snr_est_db, told)
         return received
 
+    def _retimed(self, frames: list[RxFrame], receptions: list[Reception], num_symbols: int) -> torch.Tensor:
+        """The frames' bodies [B, rx, samples], with their sampling-clock offsets removed (noted in
+        the receptions' ``sco_ppm``) when ``track_sco``."""
+        bodies = torch.stack([f.body for f in frames])
+        if not self.track_sco:
+            return bodies
+        tails = torch.stack([f.tail for f in frames])
+        eps = estimate_sco(self.link.demodulator(bodies), self.link.blocks(num_symbols)["grid"])
+        for rec, e in zip(receptions, eps.tolist()):
+            rec.sco_ppm = round(e * 1e6, 2)
+        return retime(bodies, tails, eps)
+
     def decoder_snr(self, snr_eff_db: torch.Tensor, tx_snr_db: torch.Tensor) -> torch.Tensor:
         """The SNR [B] the decoder is told: the equaliser's, never above what the encoder was
         conditioned on (the two halves were trained with one SNR; a better channel than the encoder
@@ -187,7 +212,7 @@ class Transceiver:
     def _reception(self, frame: RxFrame) -> Reception:
         det = frame.detection
         return Reception(detected=True, header_ok=frame.header is not None, truncated=frame.truncated,
-                         frame_start=frame.frame_start, cfo_hz=det.cfo_hz, snr_est_db=det.snr_db,
+                         frame_start=frame.frame_start, frame_end=frame.end, cfo_hz=det.cfo_hz, snr_est_db=det.snr_db,
                          header=frame.header, error=frame.error)
 
     def _snr_warning(self, snr_db: float, told_db: float) -> str | None:
@@ -242,31 +267,41 @@ def choose_mcs(snr_db: float | None) -> str:
 
 
 def run_ota(radio, transceiver: Transceiver, image: np.ndarray, frames: int = 1, baseline: str | None = None,
-            on_frame=None) -> list[dict]:
+            on_frame=None, duration_s: float | None = None, interval_s: float = 0.0) -> list[dict]:
     """Send ``frames`` semantic frames (and baseline frames) of ``image`` through ``radio``.
 
-    Each frame is sent as a cyclic buffer and captured back (twice its length, so
-    one whole frame is inside whatever the start). A recording (a radio with
-    ``samples_left``, e.g. ``FileRadio``) is read instead from start to end in reads
-    of that length, with an overlap across reads: each row is the next frame found
-    in it, and the run stops where the recording ends. Returns one dict per frame:
-    ``{"seq", "detected", "cfo_hz", "snr_est_db", "snr_decoder_db", "psnr_db", "ssim",
-    "baseline_psnr_db", "baseline_scheme", "error", "warning"}``; ``on_frame(row,
-    received_images)`` is called after each.
+    Each frame is sent as a cyclic buffer and captured back (twice its length, so one whole frame
+    is inside whatever the start). A recording (a radio with ``samples_left``, e.g. ``FileRadio``)
+    is read instead from start to end in reads of that length, with an overlap across reads: each
+    row is the next frame found in it, and the run stops where the recording ends. One dict a frame:
+    ``{"seq", "detected", "header_ok", "cfo_hz", "snr_est_db", "sco_ppm", "snr_decoder_db", "psnr_db", "ssim",
+    "baseline_psnr_db", "baseline_scheme", "error", "warning", "fault", "fault_kinds", "latency_s"}``;
+    ``fault_kinds`` names the radio's stream events (injected faults, driver overflows) that touched
+    the frame: a decoded frame's own samples, or for a lost frame every capture of its exchange.
+    ``latency_s``: wall time from building the frame to its image. ``on_frame(row, received_images)``
+    is called after each; ``duration_s`` stops after that many seconds, ``interval_s`` paces frames.
     """
     from .metrics import psnr, ssim
 
     rows = []
     reference = to_tensor(image)
     replay = _Replay(radio, transceiver) if getattr(radio, "samples_left", None) is not None else None
+    deadline = None if duration_s is None else time.monotonic() + float(duration_s)
     for seq in range(frames):
+        if deadline is not None and time.monotonic() >= deadline:
+            break
+        if seq and interval_s > 0:
+            time.sleep(interval_s)
+        t0 = time.monotonic()
         frame, _ = transceiver.jscc_frame(image, seq)
         rec = _exchange(radio, transceiver, frame, label=f"semantic frame {seq}", replay=replay)
         if replay is not None and seq > 0 and not rec.detected:
             break  # the recording holds no further frame
-        row = {"seq": seq, "detected": rec.detected, "cfo_hz": rec.cfo_hz, "snr_est_db": rec.snr_est_db,
-               "snr_decoder_db": rec.snr_decoder_db, "psnr_db": None, "ssim": None, "baseline_psnr_db": None,
-               "baseline_scheme": None, "error": rec.error, "warning": rec.warning}
+        row = {"seq": seq, "detected": rec.detected, "header_ok": rec.header_ok, "cfo_hz": rec.cfo_hz,
+               "snr_est_db": rec.snr_est_db, "sco_ppm": rec.sco_ppm, "snr_decoder_db": rec.snr_decoder_db,
+               "psnr_db": None, "ssim": None, "baseline_psnr_db": None, "baseline_scheme": None, "error": rec.error,
+               "warning": rec.warning}
+        kinds = set(rec.fault_kinds)
         received = {"semantic": rec.image}
         if rec.image is not None and rec.image.shape == image.shape:
             x_hat = to_tensor(rec.image)
@@ -276,12 +311,14 @@ def run_ota(radio, transceiver: Transceiver, image: np.ndarray, frames: int = 1,
             scheme, base = _baseline_for(baseline, rec.snr_est_db, transceiver.model.num_symbols(*image.shape[:2]))
             frame, _ = transceiver.digital_frame(image, seq, base)
             brec = _exchange(radio, transceiver, frame, base, label=f"{scheme} frame {seq}", replay=replay)
+            kinds |= set(brec.fault_kinds)
             row["baseline_scheme"] = scheme
             received["baseline"] = brec.image
             if brec.image is not None and brec.image.shape == image.shape:
                 row["baseline_psnr_db"] = round(float(psnr(to_tensor(brec.image), reference).clamp_max(100)), 3)
             if brec.error and not row["error"]:
                 row["error"] = f"baseline: {brec.error}"
+        row.update(fault=bool(kinds), fault_kinds=sorted(kinds), latency_s=round(time.monotonic() - t0, 4))
         rows.append(row)
         if on_frame is not None:
             on_frame(row, received)
@@ -294,18 +331,24 @@ def _exchange(radio, transceiver: Transceiver, frame: np.ndarray, baseline=None,
               replay: "_Replay | None" = None) -> Reception:
     """Send ``frame`` cyclically and listen until a frame of its kind is received, for up to the
     radio's pipeline latency (samples sent earlier may still be arriving); from a recording, the
-    next frame of its kind."""
+    next frame of its kind. The reception's ``fault_kinds`` come from the radio's event log."""
     radio.tx(frame, cyclic=True)
     length = 2 * frame.shape[-1]  # one whole frame inside, whatever the start
     scheme = 1 if baseline is not None else 0
     if replay is not None:
         return replay.next(scheme, baseline, length)
     tries = 1 + math.ceil(getattr(radio, "latency_samples", 0) / length)
+    first = start = getattr(radio, "position", 0)
     for _ in range(tries):
+        start = getattr(radio, "position", 0)
         capture = radio.rx(length)
         rec = transceiver.receive(capture, baseline, scheme=scheme)
         if rec.header_ok and not rec.truncated:
             break
+    if hasattr(radio, "faults_between"):
+        decoded = rec.image is not None and rec.frame_end is not None
+        span = (start + rec.frame_start, start + rec.frame_end) if decoded else (first, radio.position)
+        rec.fault_kinds = radio.faults_between(*span)
     if rec.detected and hasattr(radio, "annotate"):  # a SigMF recorder: mark the frame
         radio.annotate(rec.frame_start, frame.shape[-1], label or "semcom frame",
                        f"cfo_hz={rec.cfo_hz:.1f} snr_est_db={rec.snr_est_db:.2f} header_ok={rec.header_ok}")

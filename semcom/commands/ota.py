@@ -9,10 +9,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from . import RUNTIMES, _command, _positive_int, _snr_value
+from ..frame_stats import FrameStats
+from . import RUNTIMES, _command, _positive_int, _seconds, _snr_value
 
-FRAME_KEYS = ("seq", "detected", "cfo_hz", "snr_est_db", "snr_decoder_db", "psnr_db", "ssim",
-              "baseline_psnr_db", "baseline_scheme", "error", "warning")
+FRAME_KEYS = ("seq", "detected", "header_ok", "cfo_hz", "snr_est_db", "sco_ppm", "snr_decoder_db", "psnr_db", "ssim",
+              "baseline_psnr_db", "baseline_scheme", "error", "warning", "fault", "fault_kinds", "latency_s")
 
 
 def add_parser(sub) -> None:
@@ -26,18 +27,23 @@ def add_parser(sub) -> None:
     p.add_argument("--image", default=None, help="image to send (default: a bundled sample)")
     p.add_argument("--baseline", default=None, help="digital baseline, e.g. heic-ldpc (MCS from the SNR estimate)")
     p.add_argument("--frames", type=_positive_int, default=None, help="frames to send (default 1; with --loop: no end)")
-    p.add_argument("--loop", action="store_true", help="keep sending until interrupted (or --frames)")
+    p.add_argument("--loop", action="store_true", help="keep sending until interrupted (or --frames, --duration)")
+    p.add_argument("--duration", type=_seconds, default=None, help="stop sending after this many seconds")
+    p.add_argument("--interval", type=_seconds, default=0.0, help="pause between frames in seconds (pacing)")
     p.add_argument("--tx-snr", type=_snr_value, default=10.0,
                    help="SNR (dB) the encoder is told; must lie in the model's trained range")
     p.add_argument("--out", default=None, help="PNG of original / semantic / baseline")
     p.add_argument("--record", default=None, help="save every capture to this SigMF recording (.sigmf-meta)")
     p.add_argument("--play", default=None, help="replay a SigMF recording (with --radio file)")
-    p.add_argument("--json", action="store_true", help="one JSON object per frame")
+    p.add_argument("--json", action="store_true", help="one JSON object per frame, then one with the counters")
     p.add_argument("--runtime", default="torch", choices=RUNTIMES, help="what runs the receiver's decoder")
     p.add_argument("--calibration-data", default=None, help="onnx-int8: calibration images (default $SEMCOM_DATA)")
 
 
 def cmd_ota(args) -> int:
+    """Exit 0 when a frame was decoded and, with a fault profile (``faults:`` in the config), every
+    frame no fault touched was decoded; a radio that fails (e.g. disconnects) ends the run with the
+    counters so far and one error line."""
     from radio import RadioError
 
     from .. import ota
@@ -46,22 +52,34 @@ def cmd_ota(args) -> int:
     cfg = _radio_config(args)
     trx = _transceiver(args, cfg)
     image = load_images(args.image if args.image else sample_images_dir()).images[0]
-    frames = args.frames or (10 ** 9 if args.loop else 1)
+    frames = args.frames or (10 ** 9 if args.loop or args.duration else 1)
     report = _Report(json_lines=args.json, live=args.loop and not args.json)
     try:
         with _open(args, cfg) as radio, report:
-            ota.run_ota(radio, trx, image, frames=frames, baseline=args.baseline, on_frame=report.on_frame)
+            try:
+                ota.run_ota(radio, trx, image, frames=frames, baseline=args.baseline, on_frame=report.on_frame,
+                            duration_s=args.duration, interval_s=args.interval)
+            finally:
+                report.events = dict(radio.events.counts)
     except KeyboardInterrupt:
-        print(f"stopped: {report.sent} frames, {report.lost} lost", file=sys.stderr)
+        print(f"stopped: {report.sent} frames, {report.lost} lost ({report.stats.line()})", file=sys.stderr)
     except RadioError as exc:
-        raise RadioError(f"radio {cfg.driver}: {exc}") from exc
+        if report.json_lines:
+            report.finish()
+        raise RadioError(f"radio {cfg.driver}: {exc}; {report.stats.line()}") from exc
+    report.finish()
     if args.out and report.last:
         _write_png(args.out, image, report.last)
         if not args.json:
             print(f"wrote {args.out}")
-    if report.sent and not report.psnr:
-        print(f"semcom: error: no frame decoded: {report.lost} of {report.sent} lost "
+    stats = report.stats
+    if stats.sent and not stats.decoded:
+        print(f"semcom: error: no frame decoded: {stats.lost} of {stats.sent} lost "
               "(see each frame's error; check the gains, the SNR and that both ends use one model)", file=sys.stderr)
+        return 1
+    if cfg.faults and stats.lost_untouched:
+        print(f"semcom: error: {stats.lost_untouched} frame(s) that no fault touched were lost; {stats.line()}",
+              file=sys.stderr)
         return 1
     return 0
 
@@ -111,11 +129,11 @@ class _Report:
 
     json_lines: bool = False
     live: bool = False
-    sent: int = 0
-    lost: int = 0
+    stats: FrameStats = field(default_factory=FrameStats)
     psnr: list = field(default_factory=list)
     baseline: list = field(default_factory=list)
     last: dict = field(default_factory=dict)
+    events: dict = field(default_factory=dict)
     warned: bool = False
 
     def __post_init__(self):
@@ -129,9 +147,23 @@ class _Report:
     def __exit__(self, *exc):
         return self._table.__exit__(*exc) if self._table is not None else False
 
+    @property
+    def sent(self) -> int:
+        return self.stats.sent
+
+    @property
+    def lost(self) -> int:
+        return self.stats.lost
+
+    def finish(self) -> None:
+        """The counters: a final JSON object, or a line."""
+        if self.json_lines:
+            print(json.dumps(self.stats.summary(self.events)), flush=True)
+        elif self.stats.sent > 1 or self.stats.touched:
+            print(self.stats.line(), flush=True)
+
     def on_frame(self, row: dict, received: dict) -> None:
-        self.sent += 1
-        self.lost += not row["detected"] or row["psnr_db"] is None
+        self.stats.add(row)
         if row["psnr_db"] is not None:
             self.psnr.append(row["psnr_db"])
         if row["baseline_psnr_db"] is not None:
@@ -183,8 +215,9 @@ class _LiveTable:
 
 
 def _frame_line(row: dict, report: _Report) -> str:
+    fault = f" [fault: {', '.join(row['fault_kinds'])}]" if row.get("fault") else ""
     if not row["detected"]:
-        return f"frame {row['seq']}: {row['error'] or 'no frame detected'} (lost {report.lost}/{report.sent})"
+        return f"frame {row['seq']}: {row['error'] or 'no frame detected'}{fault} (lost {report.lost}/{report.sent})"
     parts = [f"frame {row['seq']}: CFO {row['cfo_hz']:+.0f} Hz, SNR {row['snr_est_db']:.1f} dB"]
     if row["psnr_db"] is not None:
         parts.append(f"semantic PSNR {row['psnr_db']:.2f} dB")
@@ -192,6 +225,8 @@ def _frame_line(row: dict, report: _Report) -> str:
         parts.append(f"{row['baseline_scheme']} PSNR {row['baseline_psnr_db']:.2f} dB")
     if row["error"]:
         parts.append(row["error"])
+    if row.get("fault"):
+        parts.append(f"fault: {', '.join(row['fault_kinds'])}")
     return ", ".join(parts) + f" (lost {report.lost}/{report.sent})"
 
 

@@ -5,7 +5,8 @@ FakePluto stands in for ``adi.Pluto`` (pyadi-iio): settable attributes with the
 device's ranges (out-of-range writes raise OSError(22) as libiio does), ``tx``
 casting to int16 (values past int16 wrap, as numpy's cast in pyadi-iio does) and
 refusing a second push while a cyclic buffer exists, ``rx`` returning
-``rx_buffer_size`` complex samples in 12-bit ADC units. The RF side is a cable:
+``rx_buffer_size`` complex samples in 12-bit ADC units, and its DMA cores ``_rxadc`` /
+``_txdac`` with the ADI status register (overflow / underflow bits). The RF side is a cable:
 what is transmitted comes back attenuated, offset in frequency and with noise.
 """
 
@@ -28,6 +29,22 @@ class FakeIIOContext:
         self.timeout_ms = timeout
 
 
+class FakeIIODevice:
+    """A libiio ``iio.Device`` as far as register access goes: the ADI DMA status register
+    (0x80000088), whose bits are cleared by writing 1s to them."""
+
+    STATUS = 0x80000088
+
+    def __init__(self):
+        self.regs = {self.STATUS: 0}
+
+    def reg_read(self, reg):
+        return self.regs.get(reg, 0)
+
+    def reg_write(self, reg, value):
+        self.regs[reg] = self.regs.get(reg, 0) & ~value if reg == self.STATUS else value
+
+
 class FakePluto:
     def __init__(self, uri: str, loopback_gain: float = 0.5, cfo_hz: float = 1500.0, noise_adc: float = 2.0,
                  seed: int = 0):
@@ -44,6 +61,7 @@ class FakePluto:
         self.rng = np.random.default_rng(seed)
         self.writes: list[tuple[str, object]] = []
         self._ctx = FakeIIOContext()
+        self._rxadc, self._txdac = FakeIIODevice(), FakeIIODevice()  # pyadi-iio's DMA cores
 
     @property
     def ctx(self):
@@ -124,12 +142,16 @@ class FakeUHD:
     per-channel arguments, fc32 streamers whose ``send`` blocks for the burst's
     air time and whose ``recv`` fills at most ``max_recv`` samples per call
     after a ``num_done`` stream command and reports timeout/overflow through
-    ``RXMetadata.error_code``. The RF side is a cable, as in FakePluto.
+    ``RXMetadata.error_code`` (``overflow_calls``: recv calls that report an overflow, losing 1000
+    samples; modelled as ending the ``num_done`` command, our backend asks again either way).
+    The RF side is a cable, as in FakePluto.
     """
 
-    def __init__(self, gain=0.5, noise=0.002, max_recv=2000, fail=None):
+    def __init__(self, gain=0.5, noise=0.002, max_recv=2000, fail=None, overflow_calls=()):
         self.air = None  # last burst on the cable, [tx, n]
         self.gain, self.noise, self.max_recv, self.fail = gain, noise, max_recv, fail
+        self.overflow_calls = set(overflow_calls)  # recv calls (0, 1, ...) that report one overflow
+        self.recv_calls = 0
         self.calls: list[tuple] = []
         fake = self
 
@@ -171,8 +193,13 @@ class FakeUHD:
                 self.pending = cmd.num_samps
 
             def recv(self, buf, md, timeout):
+                call, fake.recv_calls = fake.recv_calls, fake.recv_calls + 1
                 if fake.fail in ("timeout", "overflow"):
                     md.error_code = fake.fail
+                    return 0
+                if call in fake.overflow_calls:  # UHD: samples lost, the num_done command ends
+                    md.error_code, self.pending = "overflow", 0
+                    self.pos += 1000
                     return 0
                 k = min(self.pending, buf.shape[1], fake.max_recv)
                 import time

@@ -83,3 +83,23 @@ def test_no_flowgraph_is_a_clear_timeout():
         assert time.monotonic() - t0 < 5
         with pytest.raises(RadioError, match="is the flowgraph running"):
             radio.tx(np.zeros(100000, np.complex64))
+
+
+def test_short_soak_with_faults_loses_only_touched_frames(flowgraph, tmp_path, capsys):
+    """``semcom ota --radio zmq --loop --duration`` for a few seconds with a fault profile on our
+    receive stream (the 30-minute run is benchmarks/bench_soak.py)."""
+    import json
+
+    import yaml
+
+    from semcom.cli import main
+
+    faults = {"seed": 2, "sco_ppm": 20.0, "drop_probability": 0.2, "burst_probability": 0.2,
+              "gain_step_probability": 0.2}
+    config = tmp_path / "soak.yaml"
+    config.write_text(yaml.safe_dump({"radio": {**flowgraph.to_dict(), "faults": faults}}))
+    rc = main(["ota", "--radio", "zmq", "--config", str(config), "--loop", "--duration", "8", "--json"])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    summary = lines[-1]
+    assert rc == 0 and summary["counters"]["sent"] >= 5 and summary["counters"]["lost_untouched"] == 0, summary
+    assert summary["events"] and summary["peak_rss_mb"] > 0

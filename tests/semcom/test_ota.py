@@ -17,6 +17,11 @@ from semcom.zoo import load_model
 IMAGES = load_images(sample_images_dir()).images
 
 
+def frame_rows(out: str) -> list[dict]:
+    """The per-frame objects of ``semcom ota --json`` (the last line holds the counters)."""
+    return [row for row in map(json.loads, out.splitlines()) if "seq" in row]
+
+
 def sim_radio(snr_db=20.0, cfo_ppm=10.0, seed=0, channel="awgn", rx=1):
     return SimRadio(RadioConfig(driver="sim", center_frequency_hz=2.4e9, sample_rate_sps=1.92e6, rx_gain_db=0.0,
                                 rx_channels=tuple(range(rx)),
@@ -107,7 +112,7 @@ def test_cli_ota_json_and_png(tmp_path, capsys):
     out = tmp_path / "ota.png"
     assert main(["ota", "--radio", "sim", "--config", str(cfg), "--model", "cnn", "--baseline", "jpeg-ldpc",
                  "--frames", "2", "--json", "--out", str(out)]) == 0
-    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    rows = frame_rows(capsys.readouterr().out)
     assert len(rows) == 2
     for r in rows:
         assert {"detected", "cfo_hz", "snr_est_db", "psnr_db", "baseline_psnr_db"} <= set(r)
@@ -178,7 +183,7 @@ def test_loop_stops_cleanly_on_ctrl_c_and_keeps_what_arrived(tmp_path, capsys, m
     rc = main(["ota", "--radio", "sim", "--config", "hw_configs/sim_awgn.yaml", "--loop", "--json",
                "--out", str(out)])
     captured = capsys.readouterr()
-    rows = [json.loads(line) for line in captured.out.splitlines()]
+    rows = frame_rows(captured.out)
     assert rc == 0 and len(rows) == 2 and all(r["detected"] for r in rows)
     assert "stopped: 2 frames, 0 lost" in captured.err
     assert out.stat().st_size > 5000
@@ -292,7 +297,7 @@ def test_cli_refuses_another_models_frame_with_one_line(tmp_path, capsys):
     cfg = write_sigmf(tmp_path / "vit", _in_noise(frame[0], 25.0), 1.92e6)
     rc = main(["ota", "--radio", "file", "--config", str(cfg), "--play", str(tmp_path / "vit.sigmf-meta"),
                "--model", "cnn", "--json"])
-    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    rows = frame_rows(capsys.readouterr().out)
     assert rc == 1 and len(rows) == 1 and "frame is for model 'vit'" in rows[0]["error"]
 
 
@@ -313,14 +318,14 @@ def test_replay_finds_a_frame_anywhere_in_a_recording(trx, tmp_path, capsys):
         cfg = write_sigmf(tmp_path / name, noise, 1.92e6)
         rc = main(["ota", "--radio", "file", "--config", str(cfg), "--play", str(tmp_path / f"{name}.sigmf-meta"),
                    "--model", "cnn", "--json"])
-        rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        rows = frame_rows(capsys.readouterr().out)
         assert rc == 0 and rows[0]["psnr_db"] > 25, (name, rows)
     nbiot = (rng.standard_normal(1920) + 1j * rng.standard_normal(1920)).astype(np.complex64)
     cfg = write_sigmf(tmp_path / "nbiot", nbiot, 1.92e6)
     rc = main(["ota", "--radio", "file", "--config", str(cfg), "--play", str(tmp_path / "nbiot.sigmf-meta"),
                "--json"])
     out = capsys.readouterr()
-    rows = [json.loads(line) for line in out.out.splitlines()]
+    rows = frame_rows(out.out)
     assert rc == 1 and len(rows) == 1 and not rows[0]["detected"] and "end of the recording" in rows[0]["error"]
     assert "exhausted" not in out.err and "Traceback" not in out.err
 
@@ -333,7 +338,7 @@ def test_replay_reads_every_frame_of_a_recording_with_loop(trx, tmp_path, capsys
     cfg = write_sigmf(tmp_path / "five", capture, 1.92e6)
     rc = main(["ota", "--radio", "file", "--config", str(cfg), "--play", str(tmp_path / "five.sigmf-meta"),
                "--loop", "--json"])
-    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    rows = frame_rows(capsys.readouterr().out)
     assert rc == 0 and len(rows) == 5 and all(r["psnr_db"] for r in rows[:1])
 
 
