@@ -102,8 +102,12 @@ class DigitalSearch:
 
     # -- one SNR ---------------------------------------------------------------------------------
     @torch.no_grad()
-    def run(self, images: list, snr_db: float, channel, seed: int = 0) -> dict[str, dict]:
-        """{row scheme: {"psnr_db", "bler", "mcs", "per_image"}} for one SNR."""
+    def run(self, images: list, snr_db: float, channel, seed: int = 0,
+            believed_offset_db: float = 0.0) -> dict[str, dict]:
+        """{row scheme: {"psnr_db", "bler", "mcs", "per_image"}} for one SNR ``snr_db`` of ``channel``.
+
+        ``believed_offset_db``: the transmitter believes the SNR is the link's estimate plus this (an SNR
+        mismatch); the practical row picks its MCS for that belief."""
         n = len(images)
         groups = defaultdict(list)
         for i, im in enumerate(images):
@@ -115,8 +119,8 @@ class DigitalSearch:
             k = self.num_symbols(images[idx[0]])
             candidates = worth_trying(self.grid, snr_db)
             first = self._simulate(images, idx, k, candidates[0], snr_db, channel, seed, coded)
-            estimate[idx] = first
-            chosen = {practical_mcs(float(e), self.grid).name for e in first}
+            estimate[idx] = first + believed_offset_db
+            chosen = {practical_mcs(float(e), self.grid).name for e in estimate[idx]}
             rest = [m for m in self.grid if m.name in chosen or m in candidates[1:]]
             for m in rest:
                 if m is not candidates[0]:
