@@ -97,7 +97,10 @@ def cmd_sweep(args) -> int:
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
-    run_demo(models=args.models, snrs_db=args.snr, channel=args.channel, out=args.out, data=args.data)
+    from .photos import default_photo
+
+    photo = None if args.photo == "none" else (args.photo or default_photo())
+    run_demo(models=args.models, snrs_db=args.snr, channel=args.channel, out=args.out, data=args.data, photo=photo)
     return 0
 
 
@@ -196,6 +199,9 @@ def _add_demo(sub) -> None:
     p.add_argument("--snr", type=_snr_list, default=[0.0, 5.0, 10.0, 15.0, 20.0], help="comma-separated SNRs in dB")
     p.add_argument("--channel", default="awgn", help="the flat link's channel: awgn, rayleigh or rayleigh-est")
     p.add_argument("--data", default=None, help="images to send (default: the bundled samples)")
+    p.add_argument("--photo", default=None,
+                   help="a photograph sent whole over the flat link with the photo models (default: the bundled "
+                        "coffee.jpg; 'none' to skip); the PNG shows a crop of it at full resolution")
     p.add_argument("--out", default="runs/semcom_demo.png",
                    help="side-by-side PNG to write (a folder: DEMO/semcom_demo.png inside it)")
 
