@@ -117,7 +117,8 @@ class DigitalSearch:
         estimate = np.full(n, float(snr_db))
         for shape, idx in groups.items():
             k = self.num_symbols(images[idx[0]])
-            candidates = worth_trying(self.grid, snr_db)
+            # below every measured threshold (a channel far worse than believed): the most robust MCS
+            candidates = worth_trying(self.grid, snr_db) or [min(self.grid, key=lambda m: m.spectral_efficiency)]
             first = self._simulate(images, idx, k, candidates[0], snr_db, channel, seed, coded)
             estimate[idx] = first + believed_offset_db
             chosen = {practical_mcs(float(e), self.grid).name for e in estimate[idx]}

@@ -235,3 +235,6 @@ def test_snr_mismatch_practical_mcs_is_the_believed_snrs(tmp_path, capsys):
     assert cliff["best-ldpc-practical"]["bler"] == 1.0  # an MCS for 16 dB does not decode at 10 dB
     for genie in ("best-ldpc", "best@capacity"):  # they know the channel: the rows of 10 dB
         assert cliff[genie]["psnr_db"] == plain[genie]["psnr_db"] and cliff[genie]["mcs"] == plain[genie]["mcs"]
+    below = rows("0", "8")  # a channel at -8 dB, under every MCS's measured threshold: the most robust one fails
+    assert below["best-ldpc"]["bler"] == 1.0 and below["best-ldpc-practical"]["bler"] == 1.0
+    assert below["best@capacity"]["psnr_db"] > below["best-ldpc"]["psnr_db"]
