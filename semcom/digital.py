@@ -96,10 +96,16 @@ class DigitalSearch:
                 self._chains[key] = None
         return self._chains[key]
 
-    def buildable(self, num_symbols: int) -> list:
-        """The MCS of the grid that the transport block chain can build for ``num_symbols`` (a large TB
-        at a rate in (1/4, 1/3) takes LDPC base graph 1, whose lowest rate is 1/3: Sionna does not repeat)."""
-        return [m for m in self.grid if self.chain(num_symbols, m) is not None] or self.grid
+    def practical(self, snr_est_db: float, num_symbols: int):
+        """Link adaptation (:func:`phy.digital.practical_mcs`) among the MCS the transport block chain can
+        build for ``num_symbols`` (a large TB at a rate in (1/4, 1/3) takes LDPC base graph 1, whose lowest
+        rate is 1/3: Sionna does not repeat); only the chosen MCS's chain is built."""
+        grid = list(self.grid)
+        while True:
+            m = practical_mcs(snr_est_db, grid)
+            if self.chain(num_symbols, m) is not None or len(grid) == 1:
+                return m
+            grid.remove(m)
 
     def row_names(self) -> list[str]:
         return ([f"{c}-ldpc(best)" for c in self.codecs] + ["best-ldpc", "best-ldpc-practical"]
@@ -126,7 +132,7 @@ class DigitalSearch:
             candidates = worth_trying(self.grid, snr_db) or [min(self.grid, key=lambda m: m.spectral_efficiency)]
             first = self._simulate(images, idx, k, candidates[0], snr_db, channel, seed, coded)
             estimate[idx] = first + believed_offset_db
-            chosen = {practical_mcs(float(e), self.buildable(k)).name for e in estimate[idx]}
+            chosen = {self.practical(float(e), k).name for e in estimate[idx]}
             rest = [m for m in self.grid if m.name in chosen or m in candidates[1:]]
             for m in rest:
                 if m is not candidates[0]:
@@ -230,7 +236,7 @@ class DigitalSearch:
         # practical: per image its MCS from the estimate, and the codec the transmitter knows is best there
         psnr, error, out, picks = np.zeros(n), np.zeros(n, bool), [None] * n, []
         for i in range(n):
-            m = practical_mcs(float(estimate[i]), self.buildable(self.num_symbols(images[i]))).name
+            m = self.practical(float(estimate[i]), self.num_symbols(images[i])).name
             c = max(self.codecs, key=lambda cc: self._known_psnr(cc, images[i], m))
             o = coded[(c, m)]
             psnr[i], error[i], out[i] = o.psnr[i], o.error[i], o.images[i]

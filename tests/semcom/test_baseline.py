@@ -134,10 +134,9 @@ def test_practical_mcs_is_one_the_chain_can_build_at_the_images_size():
     from semcom.digital import DigitalSearch
 
     search = DigitalSearch(1 / 6, ["jpeg"], mcs=["nr64-mcs3", "nr64-mcs4", "nr64-mcs5"])
-    k = 481 * 321 * 3 // 6  # a BSDS500 photo: TBs large enough for LDPC base graph 1 (rate >= 1/3)
-    names = [m.name for m in search.buildable(k)]
-    assert names == ["nr64-mcs3", "nr64-mcs5"]  # nr64-mcs4's rate 0.30 would need repetition
-    at = measured_thresholds()["nr64-mcs4"] + 0.01  # where the thresholds alone would pick nr64-mcs4
+    at = measured_thresholds()["nr64-mcs4"] + 0.01  # where the thresholds alone pick nr64-mcs4
     assert practical_mcs(at, search.grid).name == "nr64-mcs4"
-    assert practical_mcs(at, search.buildable(k)).name in names
-    assert "nr64-mcs4" in [m.name for m in search.buildable(1024)]  # a CIFAR image's small TB takes it
+    photo = 481 * 321 * 3 // 6  # a BSDS500 photo: TBs large enough for LDPC base graph 1 (rate >= 1/3)
+    assert search.practical(at, photo).name == "nr64-mcs3"  # nr64-mcs4's rate 0.30 would need repetition
+    assert search.chain(photo, search.grid[1]) is None
+    assert search.practical(at, 1024).name == "nr64-mcs4"  # a CIFAR image's short TB takes it
