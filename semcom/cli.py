@@ -87,7 +87,8 @@ def cmd_sweep(args) -> int:
             papr = f"{r['papr_db_1e-3']:5.2f} dB" if r["papr_db_1e-3"] != "" else "  -  "
             bler = f"  BLER {r['bler']:.3f}" if r["bler"] != "" else ""
             bler += f"  {r['mcs']}" if r.get("mcs") else ""
-            snr = f"snr={r['snr_db']:5.1f}" + (f" (channel {r['snr_db'] - r['mismatch_db']:g})" if r["mismatch_db"] else "")
+            snr = f"snr={r['snr_db']:5.1f}"
+            snr += f" (channel {r['snr_db'] - r['mismatch_db']:g})" if r["mismatch_db"] else ""
             print(f"{r['scheme']:>22s} {r['link']:4s} {r['channel']:9s} {r['mimo']} pa={r['pa']:<6s} "
                   f"ibo={r['ibo_db']:4.1f} {snr}  PSNR {r['psnr_db']:6.2f} dB  "
                   f"SSIM {r['ssim']:.4f}  PAPR(1e-3) {papr}{bler}")
