@@ -93,6 +93,9 @@ def markdown(path: Path, model: str) -> list[str]:
         beats = (f"{', '.join(f'{s:g}' for s in wins) or 'none'} of {', '.join(f'{s:g}' for s in both)} dB"
                  if both else "not measured")
         lines.append(f"| {d:g} | {describe_crossing(model, jscc, ldpc)} | {beats} |")
+    lines += ["", "A crossing is the linear interpolation between the two measured points around it; where "
+              "`best-ldpc` drops to the fallback image between them (no MCS decodes), the true crossing can lie "
+              "anywhere in that interval."]
     return lines
 
 
