@@ -66,18 +66,20 @@ def cmd_sweep(args) -> int:
     rows = run_sweep(args.model, args.data, link=args.link, baselines=args.baseline, ratio=args.ratio, channels=args.channel, mimos=args.mimo, pas=args.pa,
                      ibos=args.ibo, snrs=args.snr, limit=args.limit, out=args.out,
                      progress=not args.json and not args.quiet,
-                     link_kwargs=sweep_link_kwargs(args), mosaic=args.mosaic)
+                     link_kwargs=sweep_link_kwargs(args), mosaic=args.mosaic, mismatches=args.snr_mismatch)
     if args.json:
-        keys = ("snr_db", "psnr_db", "papr_db_1e-3", "scheme", "ssim", "ber", "bler", "link", "channel", "mimo",
-                "pa", "ibo_db", "n_images", "mcs")
+        keys = ("snr_db", "mismatch_db", "psnr_db", "papr_db_1e-3", "scheme", "ssim", "ber", "bler", "link", "channel",
+                "mimo", "pa", "ibo_db", "n_images", "mcs")
         print(json.dumps([{k: (None if r.get(k, "") == "" else r[k]) for k in keys} for r in rows]))
     else:
         for r in rows:
             papr = f"{r['papr_db_1e-3']:5.2f} dB" if r["papr_db_1e-3"] != "" else "  -  "
             bler = f"  BLER {r['bler']:.3f}" if r["bler"] != "" else ""
             bler += f"  {r['mcs']}" if r.get("mcs") else ""
+            snr = f"snr={r['snr_db']:5.1f}"
+            snr += f" (channel {r['snr_db'] - r['mismatch_db']:g})" if r["mismatch_db"] else ""
             print(f"{r['scheme']:>22s} {r['link']:4s} {r['channel']:9s} {r['mimo']} pa={r['pa']:<6s} "
-                  f"ibo={r['ibo_db']:4.1f} snr={r['snr_db']:5.1f}  PSNR {r['psnr_db']:6.2f} dB  "
+                  f"ibo={r['ibo_db']:4.1f} {snr}  PSNR {r['psnr_db']:6.2f} dB  "
                   f"SSIM {r['ssim']:.4f}  PAPR(1e-3) {papr}{bler}")
     return 0
 
@@ -85,7 +87,10 @@ def cmd_sweep(args) -> int:
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
-    run_demo(models=args.models, snrs_db=args.snr, channel=args.channel, out=args.out, data=args.data)
+    from .photos import default_photo
+
+    photo = None if args.photo == "none" else (args.photo or default_photo())
+    run_demo(models=args.models, snrs_db=args.snr, channel=args.channel, out=args.out, data=args.data, photo=photo)
     return 0
 
 
@@ -124,7 +129,12 @@ def _add_sweep(sub) -> None:
                    help="tx x rx antennas, e.g. 1x1,2x2; tx x rx x streams for fewer streams (2x2x1: rank 1)")
     p.add_argument("--pa", type=_str_list, default=["none"], help="none, rapp, saleh, soft-limiter, memory-polynomial")
     p.add_argument("--ibo", type=_snr_list, default=[6.0], help="PA input back-off(s) in dB")
-    p.add_argument("--snr", type=_snr_list, default=[0.0, 5.0, 10.0, 15.0, 20.0], help="comma-separated SNRs in dB")
+    p.add_argument("--snr", type=_snr_list, default=[0.0, 5.0, 10.0, 15.0, 20.0],
+                   help="comma-separated SNRs in dB (what the transmitter believes; see --snr-mismatch)")
+    p.add_argument("--snr-mismatch", type=_snr_list, default=[0.0],
+                   help="D[,D...] dB: the channel delivers SNR - D while the JSCC encoder and decoder are told "
+                        "SNR and the practical digital link picks its MCS for SNR (the digital cliff); genie "
+                        "and capacity rows know the channel")
     p.add_argument("--estimator", default="ls", help="ls, lmmse or perfect")
     p.add_argument("--equalizer", default="lmmse", help="zf or lmmse")
     p.add_argument("--precoding", default="identity", help="identity or svd")
@@ -146,6 +156,9 @@ def _add_demo(sub) -> None:
     p.add_argument("--snr", type=_snr_list, default=[0.0, 5.0, 10.0, 15.0, 20.0], help="comma-separated SNRs in dB")
     p.add_argument("--channel", default="awgn", help="the flat link's channel: awgn, rayleigh or rayleigh-est")
     p.add_argument("--data", default=None, help="images to send (default: the bundled samples)")
+    p.add_argument("--photo", default=None,
+                   help="a photograph sent whole over the flat link with the photo models (default: the bundled "
+                        "coffee.jpg; 'none' to skip); the PNG shows a crop of it at full resolution")
     p.add_argument("--out", default="runs/semcom_demo.png",
                    help="side-by-side PNG to write (a folder: DEMO/semcom_demo.png inside it)")
 

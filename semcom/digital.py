@@ -96,14 +96,29 @@ class DigitalSearch:
                 self._chains[key] = None
         return self._chains[key]
 
+    def practical(self, snr_est_db: float, num_symbols: int):
+        """Link adaptation (:func:`phy.digital.practical_mcs`) among the MCS the transport block chain can
+        build for ``num_symbols`` (a large TB at a rate in (1/4, 1/3) takes LDPC base graph 1, whose lowest
+        rate is 1/3: Sionna does not repeat); only the chosen MCS's chain is built."""
+        grid = list(self.grid)
+        while True:
+            m = practical_mcs(snr_est_db, grid)
+            if self.chain(num_symbols, m) is not None or len(grid) == 1:
+                return m
+            grid.remove(m)
+
     def row_names(self) -> list[str]:
         return ([f"{c}-ldpc(best)" for c in self.codecs] + ["best-ldpc", "best-ldpc-practical"]
                 + [f"{c}@capacity" for c in self.codecs] + ["best@capacity"])
 
     # -- one SNR ---------------------------------------------------------------------------------
     @torch.no_grad()
-    def run(self, images: list, snr_db: float, channel, seed: int = 0) -> dict[str, dict]:
-        """{row scheme: {"psnr_db", "bler", "mcs", "per_image"}} for one SNR."""
+    def run(self, images: list, snr_db: float, channel, seed: int = 0,
+            believed_offset_db: float = 0.0) -> dict[str, dict]:
+        """{row scheme: {"psnr_db", "bler", "mcs", "per_image"}} for one SNR ``snr_db`` of ``channel``.
+
+        ``believed_offset_db``: the transmitter believes the SNR is the link's estimate plus this (an SNR
+        mismatch); the practical row picks its MCS for that belief."""
         n = len(images)
         groups = defaultdict(list)
         for i, im in enumerate(images):
@@ -113,10 +128,11 @@ class DigitalSearch:
         estimate = np.full(n, float(snr_db))
         for shape, idx in groups.items():
             k = self.num_symbols(images[idx[0]])
-            candidates = worth_trying(self.grid, snr_db)
+            # below every measured threshold (a channel far worse than believed): the most robust MCS
+            candidates = worth_trying(self.grid, snr_db) or [min(self.grid, key=lambda m: m.spectral_efficiency)]
             first = self._simulate(images, idx, k, candidates[0], snr_db, channel, seed, coded)
-            estimate[idx] = first
-            chosen = {practical_mcs(float(e), self.grid).name for e in first}
+            estimate[idx] = first + believed_offset_db
+            chosen = {self.practical(float(e), k).name for e in estimate[idx]}
             rest = [m for m in self.grid if m.name in chosen or m in candidates[1:]]
             for m in rest:
                 if m is not candidates[0]:
@@ -220,7 +236,7 @@ class DigitalSearch:
         # practical: per image its MCS from the estimate, and the codec the transmitter knows is best there
         psnr, error, out, picks = np.zeros(n), np.zeros(n, bool), [None] * n, []
         for i in range(n):
-            m = practical_mcs(float(estimate[i]), self.grid).name
+            m = self.practical(float(estimate[i]), self.num_symbols(images[i])).name
             c = max(self.codecs, key=lambda cc: self._known_psnr(cc, images[i], m))
             o = coded[(c, m)]
             psnr[i], error[i], out[i] = o.psnr[i], o.error[i], o.images[i]

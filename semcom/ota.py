@@ -9,6 +9,11 @@ for other weights, and decodes the body with the same OFDM receiver as the
 simulated link (pilot estimation, equalisation) and the model's decoder, told
 the SNR the equaliser measured, limited to the SNR the encoder was conditioned
 on (the header carries it) and to the range the model was trained on.
+
+An image larger than ``max_frame_pixels`` (a photograph) goes as horizontal strips of whole rows, one
+frame each (consecutive sequence numbers), and is put back together from them; a strip that is not
+received loses the image. Each strip of the digital baseline is one transport block at the MCS chosen
+from the first semantic strip's SNR estimate.
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ SNR_WARN_MARGIN_DB = 10.0  # an SNR estimate this far outside the model's traine
 # (5G transport block, BLER <= 10 %, phy/data/mcs_thresholds_awgn.csv) plus MCS_MARGIN_DB the
 # estimated SNR meets; the margin covers pilot-based estimation, phase noise and IQ imbalance.
 MCS_MARGIN_DB = 3.0
+# Pixels per frame: 65536 px = 32768 symbols at k/n 1/6, ~34 ms at 1.92 Msps with the seed numerology,
+# short enough that a frame sees little phase-noise drift; a 32x32 image is one frame.
+MAX_FRAME_PIXELS = 1 << 16
 
 
 @dataclass
@@ -266,9 +274,20 @@ def choose_mcs(snr_db: float | None) -> str:
     return best
 
 
+def strips(height: int, width: int, max_pixels: int = MAX_FRAME_PIXELS) -> list[slice]:
+    """Row ranges of the frames an image of ``height`` x ``width`` is sent in: whole rows, at most
+    ``max_pixels`` pixels each (one frame when it fits)."""
+    if max_pixels < width:
+        raise ValueError(f"max_frame_pixels {max_pixels} is less than one row of {width} pixels")
+    rows = max_pixels // width
+    return [slice(r, min(r + rows, height)) for r in range(0, height, rows)]
+
+
 def run_ota(radio, transceiver: Transceiver, image: np.ndarray, frames: int = 1, baseline: str | None = None,
-            on_frame=None, duration_s: float | None = None, interval_s: float = 0.0) -> list[dict]:
-    """Send ``frames`` semantic frames (and baseline frames) of ``image`` through ``radio``.
+            on_frame=None, duration_s: float | None = None, interval_s: float = 0.0,
+            max_frame_pixels: int = MAX_FRAME_PIXELS) -> list[dict]:
+    """Send ``frames`` semantic frames (and baseline frames) of ``image`` through ``radio``; an image
+    over ``max_frame_pixels`` goes as several frames (:func:`strips`), and a row is one whole image.
 
     Each frame is sent as a cyclic buffer and captured back (twice its length, so one whole frame
     is inside whatever the start). A recording (a radio with ``samples_left``, e.g. ``FileRadio``)
@@ -287,14 +306,16 @@ def run_ota(radio, transceiver: Transceiver, image: np.ndarray, frames: int = 1,
     reference = to_tensor(image)
     replay = _Replay(radio, transceiver) if getattr(radio, "samples_left", None) is not None else None
     deadline = None if duration_s is None else time.monotonic() + float(duration_s)
+    parts = strips(*image.shape[:2], max_frame_pixels)
     for seq in range(frames):
         if deadline is not None and time.monotonic() >= deadline:
             break
         if seq and interval_s > 0:
             time.sleep(interval_s)
         t0 = time.monotonic()
-        frame, _ = transceiver.jscc_frame(image, seq)
-        rec = _exchange(radio, transceiver, frame, label=f"semantic frame {seq}", replay=replay)
+        rec = _join([_exchange(radio, transceiver, transceiver.jscc_frame(image[rs], seq * len(parts) + j)[0],
+                               label=f"semantic frame {seq}" + (f" part {j}" if len(parts) > 1 else ""),
+                               replay=replay) for j, rs in enumerate(parts)])
         if replay is not None and seq > 0 and not rec.detected:
             break  # the recording holds no further frame
         row = {"seq": seq, "detected": rec.detected, "header_ok": rec.header_ok, "cfo_hz": rec.cfo_hz,
@@ -308,9 +329,13 @@ def run_ota(radio, transceiver: Transceiver, image: np.ndarray, frames: int = 1,
             row["psnr_db"] = round(float(psnr(x_hat, reference)), 3)
             row["ssim"] = round(float(ssim(x_hat, reference)), 4)
         if baseline:
-            scheme, base = _baseline_for(baseline, rec.snr_est_db, transceiver.model.num_symbols(*image.shape[:2]))
-            frame, _ = transceiver.digital_frame(image, seq, base)
-            brec = _exchange(radio, transceiver, frame, base, label=f"{scheme} frame {seq}", replay=replay)
+            brecs = []
+            for j, rs in enumerate(parts):
+                scheme, base = _baseline_for(baseline, rec.snr_est_db,
+                                             transceiver.model.num_symbols(*image[rs].shape[:2]))
+                frame, _ = transceiver.digital_frame(image[rs], seq * len(parts) + j, base)
+                brecs.append(_exchange(radio, transceiver, frame, base, label=f"{scheme} frame {seq}", replay=replay))
+            brec = _join(brecs)
             kinds |= set(brec.fault_kinds)
             row["baseline_scheme"] = scheme
             received["baseline"] = brec.image
@@ -325,6 +350,20 @@ def run_ota(radio, transceiver: Transceiver, image: np.ndarray, frames: int = 1,
         if replay is not None and replay.exhausted:
             break
     return rows
+
+
+def _join(parts: list[Reception]) -> Reception:
+    """One reception of an image sent as ``parts`` (its strips, top to bottom): detected when all were,
+    the first part's estimates, the first error, and the image when every part gave one."""
+    first = parts[0]
+    if len(parts) == 1:
+        return first
+    images = [r.image for r in parts]
+    whole = np.concatenate(images) if all(im is not None for im in images) else None
+    return replace(first, detected=all(r.detected for r in parts), header_ok=all(r.header_ok for r in parts),
+                   image=whole, error=next((r.error for r in parts if r.error), None),
+                   warning=next((r.warning for r in parts if r.warning), None),
+                   fault_kinds=sorted({k for r in parts for k in r.fault_kinds}))
 
 
 def _exchange(radio, transceiver: Transceiver, frame: np.ndarray, baseline=None, label: str = "",

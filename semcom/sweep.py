@@ -4,16 +4,22 @@ Each finished point is appended to a CSV at once, so an interrupted sweep
 resumes where it stopped (points already in the CSV are skipped); a PNG of
 PSNR against SNR is redrawn at the end. The settings that are not part of a
 point (receiver, precoding, clipping, ratio, image count) are written beside
-the CSV as JSON, and a sweep refuses to resume a CSV made with other ones.
+the CSV as JSON, and a sweep refuses to resume a CSV made with other ones
+(:mod:`semcom.sweep_csv`).
+
+SNR mismatch (``--snr-mismatch D``, the digital link's cliff): the transmitter believes the SNR is
+the point's ``snr_db`` S and the channel delivers S - D. The JSCC encoder and decoder are told S (the
+decoder the link's estimate plus D: its receiver is as wrong as the transmitter); the practical
+digital row (``best-ldpc-practical``) picks its MCS from the measured thresholds for the link's
+estimate plus D (on the flat link: S). The genie rows
+(``<codec>-ldpc(best)``, ``best-ldpc``, fixed ``<codec>+<mcs>``) and the capacity rows know the
+channel: they are those of S - D, the best any digital link could do there.
 """
 
 from __future__ import annotations
 
-import csv
 import itertools
-import json
 import sys
-import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,10 +33,9 @@ from .checkpoint import sha256_file
 from .data import ImageSet, iter_batches, load_images, to_tensor
 from .link import LinkConfig, OFDMLink, ofdm_for, parse_mimo
 from .metrics import psnr, ssim
+from .sweep_csv import FIELDS, append_csv, check_settings, point_key, read_csv  # noqa: F401  (re-exported)
 from .zoo import load_model, resolve
 
-FIELDS = ("scheme", "link", "channel", "mimo", "pa", "ibo_db", "snr_db", "psnr_db", "ssim", "papr_db_1e-3",
-          "ber", "bler", "n_images", "mcs")
 PAPR_OVERSAMPLING = 4
 
 
@@ -42,15 +47,20 @@ class SweepPoint:
     mimo: str
     pa: str
     ibo_db: float
-    snr_db: float
+    snr_db: float  # the SNR the transmitter believes
+    mismatch_db: float = 0.0  # the channel delivers snr_db - mismatch_db
+
+    @property
+    def channel_snr_db(self) -> float:
+        return self.snr_db - self.mismatch_db
 
     def key(self) -> tuple:
-        return (self.scheme, self.link, self.channel, self.mimo, self.pa, f"{self.ibo_db:g}", f"{self.snr_db:g}")
+        return point_key(self.__dict__)
 
 
-def points(models, link, channels, mimos, pas, ibos, snrs) -> list[SweepPoint]:
-    return [SweepPoint(m, link, c, mi, p, float(i), float(s))
-            for m, c, mi, p, i, s in itertools.product(models, channels, mimos, pas, ibos, snrs)]
+def points(models, link, channels, mimos, pas, ibos, snrs, mismatches=(0.0,)) -> list[SweepPoint]:
+    return [SweepPoint(m, link, c, mi, p, float(i), float(s), float(d))
+            for m, c, mi, p, i, d, s in itertools.product(models, channels, mimos, pas, ibos, mismatches, snrs)]
 
 
 def make_link(point: SweepPoint, link_kwargs: dict):
@@ -68,17 +78,17 @@ def _tx_papr(channel, tx_signal: torch.Tensor) -> torch.Tensor:
 @torch.no_grad()
 def run_point(model, images: ImageSet, point: SweepPoint, link_kwargs: dict, batch_size: int = 100,
               seed: int = 0) -> dict:
-    """PSNR, SSIM and PAPR (CCDF 1e-3, 4x oversampled) of one model at one point."""
+    """PSNR, SSIM and PAPR (CCDF 1e-3, 4x oversampled) of one model at one point: encoded for the
+    believed SNR, sent at the channel's, decoded told the link's estimate plus the mismatch."""
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # Sionna draws from torch's global generator
     channel = make_link(point, link_kwargs)
     p, q, paprs = [], [], []
     for _, batch in iter_batches(images, batch_size):
         x = to_tensor(batch)
-        snr = torch.full((x.shape[0],), point.snr_db)
-        s = model.encode(x, snr)
-        out = channel(s, snr, generator=gen)
-        x_hat = model.decode(out.decoder_symbols, out.snr_eff_db, x.shape[2:])
+        s = model.encode(x, torch.full((x.shape[0],), point.snr_db))
+        out = channel(s, torch.full((x.shape[0],), point.channel_snr_db), generator=gen)
+        x_hat = model.decode(out.decoder_symbols, out.snr_eff_db + point.mismatch_db, x.shape[2:])
         p.append(psnr(x_hat, x))
         q.append(ssim(x_hat, x))
         if out.tx_signal is not None:
@@ -115,7 +125,8 @@ def _psnr_ssim(rx: list, tx: list, weights=None) -> tuple[float, float]:
 @torch.no_grad()
 def run_baseline_point(images: list, point: SweepPoint, link_kwargs: dict, ratio: str, batch_size: int = 100,
                        seed: int = 0, weights=None) -> dict:
-    """PSNR/SSIM, BER and block error rate (BLER) of a digital baseline at one point (images of any sizes)."""
+    """PSNR/SSIM, BER and block error rate (BLER) of a digital baseline at one point (images of any sizes);
+    a fixed MCS or capacity needs no SNR belief, so it is the channel's SNR that counts."""
     from .baseline import DigitalBaseline, codec_at_capacity, raw_256qam, split_scheme
     from .models.base import parse_ratio
 
@@ -132,12 +143,13 @@ def run_baseline_point(images: list, point: SweepPoint, link_kwargs: dict, ratio
         for start in range(0, len(idx), batch_size):
             part = idx[start:start + batch_size]
             batch = np.stack([images[i] for i in part])
+            snr = point.channel_snr_db
             if base is not None:
-                res = base.transmit(batch, point.snr_db, channel, generator=gen)
+                res = base.transmit(batch, snr, channel, generator=gen)
             elif point.scheme == "raw-256qam":
-                res = raw_256qam(batch, point.snr_db, channel, generator=gen)
+                res = raw_256qam(batch, snr, channel, generator=gen)
             else:
-                res = codec_at_capacity(codec, batch, num_symbols, point.snr_db)
+                res = codec_at_capacity(codec, batch, num_symbols, snr)
             for i, im in zip(part, res.images):
                 rx[i] = im
             failures, errors, bits = failures + res.failures, errors + res.bit_errors, bits + res.bits
@@ -155,7 +167,8 @@ def run_digital_point(search, images: list, point: SweepPoint, link_kwargs: dict
     """The ``digital`` rows (per codec genie, best-ldpc, best-ldpc-practical, per codec and best at capacity)."""
     channel = make_link(point, link_kwargs)
     rows = []
-    for scheme, r in search.run(images, point.snr_db, channel, seed=seed).items():
+    for scheme, r in search.run(images, point.channel_snr_db, channel, seed=seed,
+                                believed_offset_db=point.mismatch_db).items():
         _, q = _psnr_ssim(r["images"], list(images), search.weights)
         rows.append({**point.__dict__, "scheme": scheme, "psnr_db": r["psnr_db"], "ssim": round(q, 5),
                      "papr_db_1e-3": "", "ber": "", "bler": r["bler"], "n_images": len(images), "mcs": r["mcs"]})
@@ -168,7 +181,8 @@ def best_envelope(rows: list[dict]) -> list[dict]:
     for r in rows:
         if "+" not in r["scheme"]:
             continue
-        key = (r["scheme"].split("+")[0], r["link"], r["channel"], r["mimo"], r["pa"], r["ibo_db"], r["snr_db"])
+        key = (r["scheme"].split("+")[0], r["link"], r["channel"], r["mimo"], r["pa"], r["ibo_db"], r["snr_db"],
+               r.get("mismatch_db", 0.0))
         if key not in best or r["psnr_db"] > best[key]["psnr_db"]:
             best[key] = r
     return [{**r, "scheme": f"{k[0]}-ldpc(best)", "mcs": r["scheme"].split("+", 1)[1]} for k, r in best.items()]
@@ -176,13 +190,14 @@ def best_envelope(rows: list[dict]) -> list[dict]:
 
 def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas=("none",), ibos=(6.0,),
               snrs=(0, 5, 10, 15, 20), limit=None, out: str | None = None, progress: bool = False,
-              link_kwargs: dict | None = None, baselines=(), ratio: str = "1/6", mosaic: str | None = None) \
-        -> list[dict]:
+              link_kwargs: dict | None = None, baselines=(), ratio: str = "1/6", mosaic: str | None = None,
+              mismatches=(0.0,)) -> list[dict]:
     """Run every combination of JSCC ``models`` and digital ``baselines``; returns the rows
     (those already in ``out`` are read back, not rerun), plus best-MCS envelope rows.
 
     ``mosaic="8x8"`` codes the images 64 at a time as one picture (the published CIFAR-10 baseline's
-    rule; see :mod:`semcom.digital`); baselines only."""
+    rule; see :mod:`semcom.digital`); baselines only. ``mismatches``: the dB by which the channel is worse
+    than the transmitter believes (see the module's docstring)."""
     from .baseline import DIGITAL, expand_baselines, parse_scheme
 
     baselines = expand_baselines(baselines)
@@ -191,6 +206,9 @@ def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas
     grid = _parse_mosaic(mosaic) if mosaic else None
     if grid and (models or not baselines):
         raise ValueError("--mosaic codes pictures of many images: it applies to --baseline only, not to --model")
+    if any(not 0.0 <= float(d) <= 30.0 for d in mismatches):
+        raise ValueError(f"--snr-mismatch must lie in 0..30 dB (the channel worse than believed), got "
+                         f"{', '.join(f'{float(d):g}' for d in mismatches)}")
     if link not in ("flat", "ofdm"):
         raise ValueError(f"--link must be 'flat' or 'ofdm', got {link!r}")
     shapes = [parse_mimo(m) for m in mimos]  # every --mimo is checked before any image is loaded
@@ -213,7 +231,7 @@ def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas
             check_baseline_inputs(ImageSet(mosaics, [f"mosaic[{i}]" for i in range(len(mosaics))]), baselines)
     baseline_images = mosaics if grid else list(images.images)
     search = _digital_search(baselines, ratio, weights, grid, progress)
-    todo = points(list(models) + baselines, link, channels, mimos, pas, ibos, snrs)
+    todo = points(list(models) + baselines, link, channels, mimos, pas, ibos, snrs, mismatches)
     done = read_csv(Path(out)) if out else {}
     loaded = {}
     rows = []
@@ -227,14 +245,14 @@ def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas
                 for row in run_digital_point(search, baseline_images, point, link_kwargs or {}):
                     rows.append(row)
                     if out:
-                        _append_csv(Path(out), row)
+                        append_csv(Path(out), row)
         elif point.key() in done:
             rows.append(done[point.key()])
         elif point.scheme in baselines:
             row = run_baseline_point(baseline_images, point, link_kwargs or {}, ratio, weights=weights)
             rows.append(row)
             if out:
-                _append_csv(Path(out), row)
+                append_csv(Path(out), row)
         else:
             if point.scheme not in loaded:
                 loaded[point.scheme] = load_model(point.scheme)
@@ -242,7 +260,7 @@ def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas
             row = run_point(loaded[point.scheme], images, point, link_kwargs or {})
             rows.append(row)
             if out:
-                _append_csv(Path(out), row)
+                append_csv(Path(out), row)
         if bar is not None:
             bar.update(1)
     if bar is not None:
@@ -294,78 +312,6 @@ def _digital_search(baselines, ratio: str, weights, grid, progress: bool):
                          progress=_bar(None, progress, "transport blocks", "TB"))
 
 
-def settings_path(csv_path: Path) -> Path:
-    return csv_path.with_suffix(".json")
-
-
-def check_settings(csv_path: Path, settings: dict) -> None:
-    """Record ``settings`` beside a new CSV; for an existing one, raise ``ValueError`` if they differ
-    from those it was made with (its rows would otherwise be reused for another link or other weights).
-
-    ``settings["weights"]`` maps scheme names to weight SHA-256s: a scheme in both must have the same
-    weights; a new scheme is added to the file.
-    """
-    settings = json.loads(json.dumps(settings))  # the form they take in the file (tuples become lists)
-    side = settings_path(csv_path)
-    if csv_path.exists() and not side.exists():
-        warnings.warn(f"{csv_path} has no settings file ({side.name}): assuming it was made with these settings")
-        return
-    old = {}
-    if csv_path.exists():
-        try:
-            old = json.loads(side.read_text())
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{side} is not valid JSON ({e}): remove it, or use another --out") from e
-        flat_old, flat_new = _flatten(old), _flatten(settings)
-        def compared(k):  # a scheme's weights only count when both runs have that scheme
-            return not k.startswith("weights.") or (k in flat_old and k in flat_new)
-
-        differ = sorted(k for k in flat_old.keys() | flat_new.keys() if compared(k) and flat_old.get(k) != flat_new.get(k))
-        if differ:
-            what = ", ".join(f"{k}: {flat_old.get(k)!r} in the file, {flat_new.get(k)!r} now" for k in differ)
-            raise ValueError(f"{csv_path} was made with other settings ({what}): use another --out")
-    merged = {**settings, "weights": {**old.get("weights", {}), **settings.get("weights", {})}}
-    side.parent.mkdir(parents=True, exist_ok=True)
-    side.write_text(json.dumps(merged, indent=1, sort_keys=True) + "\n")
-
-
-def _flatten(d: dict, prefix: str = "") -> dict:
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, dict):
-            out.update(_flatten(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
-
-
-def read_csv(path: Path) -> dict:
-    """The rows of a sweep CSV, keyed by their point (empty if the file does not exist)."""
-    if not path.exists():
-        return {}
-    with open(path) as fh:
-        rows = list(csv.DictReader(fh))
-    out = {}
-    for r in rows:
-        for k in ("ibo_db", "snr_db", "psnr_db", "ssim", "papr_db_1e-3", "ber", "bler"):
-            r[k] = float(r[k]) if r[k] != "" else ""
-        r["n_images"] = int(r["n_images"])
-        r["mcs"] = r.get("mcs") or ""
-        out[SweepPoint(r["scheme"], r["link"], r["channel"], r["mimo"], r["pa"], r["ibo_db"], r["snr_db"]).key()] = r
-    return out
-
-
-def _append_csv(path: Path, row: dict) -> None:
-    new = not path.exists()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=FIELDS)
-        if new:
-            writer.writeheader()
-        writer.writerow({k: row.get(k, "") for k in FIELDS})
-        fh.flush()
-
-
 def plot_sweep(rows: list[dict], png: Path) -> None:
     """PSNR against SNR, one line per scheme and configuration."""
     import matplotlib
@@ -377,7 +323,8 @@ def plot_sweep(rows: list[dict], png: Path) -> None:
     groups: dict = {}
     for r in rows:
         label = f"{r['scheme']} {r['link']} {r['channel']} {r['mimo']} PA={r['pa']}" + \
-                (f" IBO={r['ibo_db']:g}dB" if r["pa"] != "none" else "")
+                (f" IBO={r['ibo_db']:g}dB" if r["pa"] != "none" else "") + \
+                (f" mismatch {r['mismatch_db']:g} dB" if r.get("mismatch_db") else "")
         groups.setdefault(label, []).append((r["snr_db"], r["psnr_db"]))
     for label, pts in groups.items():
         pts.sort()

@@ -12,6 +12,7 @@ import numpy as np
 from ..frame_stats import FrameStats
 from . import RUNTIMES, _command, _positive_int, _seconds, _snr_value
 
+MAX_FRAME_PIXELS = 1 << 16  # semcom.ota.MAX_FRAME_PIXELS, here so that parsing needs no torch
 FRAME_KEYS = ("seq", "detected", "header_ok", "cfo_hz", "snr_est_db", "sco_ppm", "snr_decoder_db", "psnr_db", "ssim",
               "baseline_psnr_db", "baseline_scheme", "error", "warning", "fault", "fault_kinds", "latency_s")
 
@@ -25,6 +26,11 @@ def add_parser(sub) -> None:
     p.add_argument("--config", required=True, help="hw_configs/<radio>.yaml")
     p.add_argument("--model", default="cnn", help="zoo name or checkpoint")
     p.add_argument("--image", default=None, help="image to send (default: a bundled sample)")
+    p.add_argument("--photo", action="store_true",
+                   help="send the bundled photograph (coffee.jpg, 600x400) instead, with the model's photo "
+                        "fine-tune (<model>-bsds) where the zoo has one")
+    p.add_argument("--max-frame-pixels", type=_positive_int, default=MAX_FRAME_PIXELS,
+                   help="pixels per frame: a larger image goes as strips of whole rows, one frame each")
     p.add_argument("--baseline", default=None, help="digital baseline, e.g. heic-ldpc (MCS from the SNR estimate)")
     p.add_argument("--frames", type=_positive_int, default=None, help="frames to send (default 1; with --loop: no end)")
     p.add_argument("--loop", action="store_true", help="keep sending until interrupted (or --frames, --duration)")
@@ -48,17 +54,24 @@ def cmd_ota(args) -> int:
 
     from .. import ota
     from ..data import load_images, sample_images_dir
+    from ..photos import default_photo, photo_model
 
+    if args.photo:
+        if args.image:
+            raise ValueError("--photo sends the bundled photograph: leave out --image (or send it with --image)")
+        args.image, args.model = str(default_photo()), photo_model(args.model)
     cfg = _radio_config(args)
     trx = _transceiver(args, cfg)
     image = load_images(args.image if args.image else sample_images_dir()).images[0]
+    ota.strips(*image.shape[:2], args.max_frame_pixels)  # a frame of at least one row, checked before sending
     frames = args.frames or (10 ** 9 if args.loop or args.duration else 1)
     report = _Report(json_lines=args.json, live=args.loop and not args.json)
     try:
         with _open(args, cfg) as radio, report:
             try:
                 ota.run_ota(radio, trx, image, frames=frames, baseline=args.baseline, on_frame=report.on_frame,
-                            duration_s=args.duration, interval_s=args.interval)
+                            duration_s=args.duration, interval_s=args.interval,
+                            max_frame_pixels=args.max_frame_pixels)
             finally:
                 report.events = dict(radio.events.counts)
     except KeyboardInterrupt:

@@ -126,3 +126,17 @@ def test_raw_256qam_is_exact_at_high_snr():
     assert res.bit_errors == 0 and np.array_equal(res.images, IMAGES)
     noisy = raw_256qam(IMAGES, 10.0, AWGNChannel())
     assert noisy.bit_errors > 0
+
+
+def test_practical_mcs_is_one_the_chain_can_build_at_the_images_size():
+    pytest.importorskip("sionna.phy")
+    from phy.digital import measured_thresholds, practical_mcs
+    from semcom.digital import DigitalSearch
+
+    search = DigitalSearch(1 / 6, ["jpeg"], mcs=["nr64-mcs3", "nr64-mcs4", "nr64-mcs5"])
+    at = measured_thresholds()["nr64-mcs4"] + 0.01  # where the thresholds alone pick nr64-mcs4
+    assert practical_mcs(at, search.grid).name == "nr64-mcs4"
+    photo = 481 * 321 * 3 // 6  # a BSDS500 photo: TBs large enough for LDPC base graph 1 (rate >= 1/3)
+    assert search.practical(at, photo).name == "nr64-mcs3"  # nr64-mcs4's rate 0.30 would need repetition
+    assert search.chain(photo, search.grid[1]) is None
+    assert search.practical(at, 1024).name == "nr64-mcs4"  # a CIFAR image's short TB takes it

@@ -393,3 +393,49 @@ def test_sim_adc_clipping_is_a_warning_and_lost_frames_a_line(tmp_path, capsys):
     sim_config(config, "{snr_db: 20, seed: 1}")
     assert main(["ota", "--radio", "sim", "--config", str(config), "--frames", "1", "--json"]) == 0
     assert "ADC clips" not in capsys.readouterr().err
+
+
+def test_strips_split_a_photo_into_frames_of_whole_rows():
+    from semcom.ota import strips
+
+    assert strips(32, 32) == [slice(0, 32)]  # a CIFAR image is one frame
+    assert strips(400, 600, 65536) == [slice(0, 109), slice(109, 218), slice(218, 327), slice(327, 400)]
+    with pytest.raises(ValueError, match="one row"):
+        strips(400, 600, 500)
+
+
+def test_cli_ota_sends_a_photo_in_several_frames_beside_the_baseline(tmp_path, capsys):
+    from PIL import Image
+
+    from tests.conftest import smooth_images
+
+    photo = tmp_path / "photo.png"
+    Image.fromarray(smooth_images(1, 48, 80, seed=5)[0]).save(photo)
+    cfg = sim_config(tmp_path / "sim.yaml", "{snr_db: 25, cfo_ppm: 5, seed: 1}", rx_gain_db=0)
+    out = tmp_path / "ota.png"
+    assert main(["ota", "--radio", "sim", "--config", str(cfg), "--model", "cnn", "--image", str(photo),
+                 "--max-frame-pixels", "1600", "--baseline", "jpeg-ldpc", "--json", "--out", str(out)]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 1  # one row per image, sent as 3 strips of 20, 20 and 8 rows
+    assert rows[0]["detected"] and rows[0]["psnr_db"] > 20 and rows[0]["baseline_psnr_db"] > 20
+    assert out.stat().st_size > 5000
+    assert main(["ota", "--radio", "sim", "--config", str(cfg), "--image", str(photo),
+                 "--max-frame-pixels", "40"]) == 2
+    assert "one row" in capsys.readouterr().err
+
+
+def test_cli_ota_photo_uses_the_bundled_photo_and_photo_model(tmp_path, capsys, monkeypatch):
+    from semcom import ota
+
+    sent = {}
+
+    def fake_run(radio, trx, image, **kw):
+        sent.update(shape=image.shape, model=trx.model_name, max_pixels=kw["max_frame_pixels"])
+        return []
+
+    monkeypatch.setattr(ota, "run_ota", fake_run)
+    cfg = sim_config(tmp_path / "sim.yaml", "{snr_db: 25, seed: 1}")
+    assert main(["ota", "--radio", "sim", "--config", str(cfg), "--photo"]) == 0
+    assert sent == {"shape": (400, 600, 3), "model": "cnn-bsds", "max_pixels": 65536}
+    assert main(["ota", "--radio", "sim", "--config", str(cfg), "--photo", "--image", "x.png"]) == 2
+    assert "--photo" in capsys.readouterr().err

@@ -161,3 +161,81 @@ def test_sweep_out_is_checked_before_any_work(out, match, tmp_path, capsys):
                "--out", out.format(tmp=tmp_path)])
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and len(err) == 1 and match in err[0], err
+
+
+def _flat_rows(npz_data, capsys, *extra):
+    assert main(["sweep", "--model", "cnn", "--link", "flat", "--channel", "awgn", "--data", str(npz_data),
+                 "--limit", "4", "--json", "--quiet", *extra]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_snr_mismatch_zero_is_the_plain_sweep(npz_data, capsys):
+    plain = _flat_rows(npz_data, capsys, "--snr", "4,12")
+    zero = _flat_rows(npz_data, capsys, "--snr", "4,12", "--snr-mismatch", "0")
+    assert [r["psnr_db"] for r in zero] == [r["psnr_db"] for r in plain]
+    assert all(r["mismatch_db"] == 0 for r in zero)
+
+
+def test_snr_mismatch_tells_the_model_the_believed_snr(npz_data, capsys, monkeypatch):
+    import semcom.sweep as sweep
+    from semcom.zoo import load_model
+
+    told = {"encode": [], "decode": []}
+
+    def spy(name):
+        model = load_model(name)
+        enc, dec = model.encode, model.decode
+        model.encode = lambda x, snr: told["encode"].append(float(torch_mean(snr))) or enc(x, snr)
+        model.decode = lambda y, snr, size: told["decode"].append(float(torch_mean(snr))) or dec(y, snr, size)
+        return model
+
+    monkeypatch.setattr(sweep, "load_model", spy)
+    rows = _flat_rows(npz_data, capsys, "--snr", "12", "--snr-mismatch", "0,6")
+    assert [(r["snr_db"], r["mismatch_db"]) for r in rows] == [(12, 0), (12, 6)]
+    assert told["encode"] == [12.0, 12.0] and told["decode"] == pytest.approx([12.0, 12.0])
+    assert rows[1]["psnr_db"] < rows[0]["psnr_db"] - 0.5  # the channel delivered 6 dB
+
+
+def torch_mean(t):
+    import torch
+
+    return torch.as_tensor(t, dtype=torch.float32).mean()
+
+
+def test_snr_mismatch_rows_in_the_csv(npz_data, tmp_path, capsys):
+    out = tmp_path / "s.csv"
+    args = ["sweep", "--model", "cnn", "--link", "flat", "--snr", "10", "--data", str(npz_data), "--limit", "2",
+            "--out", str(out), "--quiet"]
+    assert main(args + ["--snr-mismatch", "0,4"]) == 0
+    assert main(args + ["--snr-mismatch", "4"]) == 0  # resumed: nothing added
+    with open(out) as fh:
+        rows = list(csv.DictReader(fh))
+    assert [float(r["mismatch_db"]) for r in rows] == [0.0, 4.0]
+    old = tmp_path / "old.csv"  # a CSV from before the column: mismatch 0 rows only
+    old.write_text("\n".join(out.read_text().replace(",mismatch_db", "").splitlines()[:1]) + "\n")
+    assert main(args[:-3] + ["--out", str(old), "--quiet", "--snr-mismatch", "3"]) == 2
+    assert "before --snr-mismatch" in capsys.readouterr().err
+    assert main(args[:-3] + ["--out", str(tmp_path / "n.csv"), "--snr-mismatch", "-2"]) == 2
+    assert "--snr-mismatch" in capsys.readouterr().err
+
+
+def test_snr_mismatch_practical_mcs_is_the_believed_snrs(tmp_path, capsys):
+    pytest.importorskip("sionna.phy")
+    from phy.digital import nr_grid, practical_mcs
+
+    folder = _photo_folder(tmp_path)
+    def rows(snr, mismatch):
+        assert main(["sweep", "--baseline", "digital", "--link", "flat", "--snr", snr, "--snr-mismatch", mismatch,
+                     "--data", str(folder), "--json"]) == 0
+        return {r["scheme"]: r for r in json.loads(capsys.readouterr().out)}
+
+    cliff, plain = rows("16", "6"), rows("10", "0")
+    assert cliff["best-ldpc-practical"]["mcs"] == practical_mcs(16.0, list(nr_grid())).name
+    assert plain["best-ldpc-practical"]["mcs"] == practical_mcs(10.0, list(nr_grid())).name
+    assert plain["best-ldpc-practical"]["mcs"] != cliff["best-ldpc-practical"]["mcs"]
+    assert cliff["best-ldpc-practical"]["bler"] == 1.0  # an MCS for 16 dB does not decode at 10 dB
+    for genie in ("best-ldpc", "best@capacity"):  # they know the channel: the rows of 10 dB
+        assert cliff[genie]["psnr_db"] == plain[genie]["psnr_db"] and cliff[genie]["mcs"] == plain[genie]["mcs"]
+    below = rows("0", "8")  # a channel at -8 dB, under every MCS's measured threshold: the most robust one fails
+    assert below["best-ldpc"]["bler"] == 1.0 and below["best-ldpc-practical"]["bler"] == 1.0
+    assert below["best@capacity"]["psnr_db"] > below["best-ldpc"]["psnr_db"]
