@@ -32,6 +32,7 @@ from phy.ofdm import OFDMConfig, preset
 from phy.timing import estimate_sco, retime
 
 from .data import to_tensor, to_uint8
+from .exchange import MAX_FRAME_PIXELS, Replay, exchange, join_strips, strips
 from .link import LinkConfig, OFDMLink
 from .models.base import JSCCModel
 from .zoo import model_id, name_for_id
@@ -42,9 +43,6 @@ SNR_WARN_MARGIN_DB = 10.0  # an SNR estimate this far outside the model's traine
 # (5G transport block, BLER <= 10 %, phy/data/mcs_thresholds_awgn.csv) plus MCS_MARGIN_DB the
 # estimated SNR meets; the margin covers pilot-based estimation, phase noise and IQ imbalance.
 MCS_MARGIN_DB = 3.0
-# Pixels per frame: 65536 px = 32768 symbols at k/n 1/6, ~34 ms at 1.92 Msps with the seed numerology,
-# short enough that a frame sees little phase-noise drift; a 32x32 image is one frame.
-MAX_FRAME_PIXELS = 1 << 16
 
 
 @dataclass
@@ -274,15 +272,6 @@ def choose_mcs(snr_db: float | None) -> str:
     return best
 
 
-def strips(height: int, width: int, max_pixels: int = MAX_FRAME_PIXELS) -> list[slice]:
-    """Row ranges of the frames an image of ``height`` x ``width`` is sent in: whole rows, at most
-    ``max_pixels`` pixels each (one frame when it fits)."""
-    if max_pixels < width:
-        raise ValueError(f"max_frame_pixels {max_pixels} is less than one row of {width} pixels")
-    rows = max_pixels // width
-    return [slice(r, min(r + rows, height)) for r in range(0, height, rows)]
-
-
 def run_ota(radio, transceiver: Transceiver, image: np.ndarray, frames: int = 1, baseline: str | None = None,
             on_frame=None, duration_s: float | None = None, interval_s: float = 0.0,
             max_frame_pixels: int = MAX_FRAME_PIXELS) -> list[dict]:
@@ -304,7 +293,7 @@ def run_ota(radio, transceiver: Transceiver, image: np.ndarray, frames: int = 1,
 
     rows = []
     reference = to_tensor(image)
-    replay = _Replay(radio, transceiver) if getattr(radio, "samples_left", None) is not None else None
+    replay = Replay(radio, transceiver) if getattr(radio, "samples_left", None) is not None else None
     deadline = None if duration_s is None else time.monotonic() + float(duration_s)
     parts = strips(*image.shape[:2], max_frame_pixels)
     for seq in range(frames):
@@ -313,7 +302,7 @@ def run_ota(radio, transceiver: Transceiver, image: np.ndarray, frames: int = 1,
         if seq and interval_s > 0:
             time.sleep(interval_s)
         t0 = time.monotonic()
-        rec = _join([_exchange(radio, transceiver, transceiver.jscc_frame(image[rs], seq * len(parts) + j)[0],
+        rec = join_strips([exchange(radio, transceiver, transceiver.jscc_frame(image[rs], seq * len(parts) + j)[0],
                                label=f"semantic frame {seq}" + (f" part {j}" if len(parts) > 1 else ""),
                                replay=replay) for j, rs in enumerate(parts)])
         if replay is not None and seq > 0 and not rec.detected:
@@ -334,8 +323,8 @@ def run_ota(radio, transceiver: Transceiver, image: np.ndarray, frames: int = 1,
                 scheme, base = _baseline_for(baseline, rec.snr_est_db,
                                              transceiver.model.num_symbols(*image[rs].shape[:2]))
                 frame, _ = transceiver.digital_frame(image[rs], seq * len(parts) + j, base)
-                brecs.append(_exchange(radio, transceiver, frame, base, label=f"{scheme} frame {seq}", replay=replay))
-            brec = _join(brecs)
+                brecs.append(exchange(radio, transceiver, frame, base, label=f"{scheme} frame {seq}", replay=replay))
+            brec = join_strips(brecs)
             kinds |= set(brec.fault_kinds)
             row["baseline_scheme"] = scheme
             received["baseline"] = brec.image
@@ -350,82 +339,6 @@ def run_ota(radio, transceiver: Transceiver, image: np.ndarray, frames: int = 1,
         if replay is not None and replay.exhausted:
             break
     return rows
-
-
-def _join(parts: list[Reception]) -> Reception:
-    """One reception of an image sent as ``parts`` (its strips, top to bottom): detected when all were,
-    the first part's estimates, the first error, and the image when every part gave one."""
-    first = parts[0]
-    if len(parts) == 1:
-        return first
-    images = [r.image for r in parts]
-    whole = np.concatenate(images) if all(im is not None for im in images) else None
-    return replace(first, detected=all(r.detected for r in parts), header_ok=all(r.header_ok for r in parts),
-                   image=whole, error=next((r.error for r in parts if r.error), None),
-                   warning=next((r.warning for r in parts if r.warning), None),
-                   fault_kinds=sorted({k for r in parts for k in r.fault_kinds}))
-
-
-def _exchange(radio, transceiver: Transceiver, frame: np.ndarray, baseline=None, label: str = "",
-              replay: "_Replay | None" = None) -> Reception:
-    """Send ``frame`` cyclically and listen until a frame of its kind is received, for up to the
-    radio's pipeline latency (samples sent earlier may still be arriving); from a recording, the
-    next frame of its kind. The reception's ``fault_kinds`` come from the radio's event log."""
-    radio.tx(frame, cyclic=True)
-    length = 2 * frame.shape[-1]  # one whole frame inside, whatever the start
-    scheme = 1 if baseline is not None else 0
-    if replay is not None:
-        return replay.next(scheme, baseline, length)
-    tries = 1 + math.ceil(getattr(radio, "latency_samples", 0) / length)
-    first = start = getattr(radio, "position", 0)
-    for _ in range(tries):
-        start = getattr(radio, "position", 0)
-        capture = radio.rx(length)
-        rec = transceiver.receive(capture, baseline, scheme=scheme)
-        if rec.header_ok and not rec.truncated:
-            break
-    if hasattr(radio, "faults_between"):
-        decoded = rec.image is not None and rec.frame_end is not None
-        span = (start + rec.frame_start, start + rec.frame_end) if decoded else (first, radio.position)
-        rec.fault_kinds = radio.faults_between(*span)
-    if rec.detected and hasattr(radio, "annotate"):  # a SigMF recorder: mark the frame
-        radio.annotate(rec.frame_start, frame.shape[-1], label or "semcom frame",
-                       f"cfo_hz={rec.cfo_hz:.1f} snr_est_db={rec.snr_est_db:.2f} header_ok={rec.header_ok}")
-    return rec
-
-
-class _Replay:
-    """A recording read in pieces (``radio.rx`` of at most ``radio.samples_left``), its frames in
-    order, each once, across reads; preambles whose header fails are counted, not returned."""
-
-    def __init__(self, radio, transceiver: Transceiver):
-        self.radio, self.trx = radio, transceiver
-        self.stream = transceiver.stream()
-        self.queue: list[RxFrame] = []
-        self.flushed = False
-        self.failed_headers = 0
-
-    @property
-    def exhausted(self) -> bool:
-        return self.flushed and not self.queue
-
-    def next(self, scheme: int, baseline, read: int) -> Reception:
-        while True:
-            while self.queue:
-                frame = self.queue.pop(0)
-                if frame.header is None:
-                    self.failed_headers += 1
-                elif frame.header.scheme == scheme:
-                    return self.trx.decode([frame], baseline)[0]
-            if self.flushed:
-                failed = f" ({self.failed_headers} preamble(s) with a failed header)" if self.failed_headers else ""
-                return Reception(detected=False, error=f"end of the recording: no further frame{failed}")
-            left = int(self.radio.samples_left)
-            if left > 0:
-                self.queue += self.stream.push(self.radio.rx(min(read, left)))
-            else:
-                self.queue += self.stream.flush()
-                self.flushed = True
 
 
 def _baseline_for(name: str, snr_db: float | None, num_symbols: int):

@@ -12,7 +12,7 @@ import numpy as np
 from ..frame_stats import FrameStats
 from . import RUNTIMES, _command, _positive_int, _seconds, _snr_value
 
-MAX_FRAME_PIXELS = 1 << 16  # semcom.ota.MAX_FRAME_PIXELS, here so that parsing needs no torch
+MAX_FRAME_PIXELS = 1 << 16  # semcom.exchange.MAX_FRAME_PIXELS, here so that parsing needs no torch
 FRAME_KEYS = ("seq", "detected", "header_ok", "cfo_hz", "snr_est_db", "sco_ppm", "snr_decoder_db", "psnr_db", "ssim",
               "baseline_psnr_db", "baseline_scheme", "error", "warning", "fault", "fault_kinds", "latency_s")
 
@@ -53,6 +53,7 @@ def cmd_ota(args) -> int:
     from radio import RadioError
 
     from .. import ota
+    from ..exchange import strips
     from ..data import load_images, sample_images_dir
     from ..photos import default_photo, photo_model
 
@@ -63,7 +64,7 @@ def cmd_ota(args) -> int:
     cfg = _radio_config(args)
     trx = _transceiver(args, cfg)
     image = load_images(args.image if args.image else sample_images_dir()).images[0]
-    ota.strips(*image.shape[:2], args.max_frame_pixels)  # a frame of at least one row, checked before sending
+    strips(*image.shape[:2], args.max_frame_pixels)  # a frame of at least one row, checked before sending
     frames = args.frames or (10 ** 9 if args.loop or args.duration else 1)
     report = _Report(json_lines=args.json, live=args.loop and not args.json)
     try:

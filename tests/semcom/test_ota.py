@@ -396,7 +396,7 @@ def test_sim_adc_clipping_is_a_warning_and_lost_frames_a_line(tmp_path, capsys):
 
 
 def test_strips_split_a_photo_into_frames_of_whole_rows():
-    from semcom.ota import strips
+    from semcom.exchange import strips
 
     assert strips(32, 32) == [slice(0, 32)]  # a CIFAR image is one frame
     assert strips(400, 600, 65536) == [slice(0, 109), slice(109, 218), slice(218, 327), slice(327, 400)]
@@ -415,7 +415,7 @@ def test_cli_ota_sends_a_photo_in_several_frames_beside_the_baseline(tmp_path, c
     out = tmp_path / "ota.png"
     assert main(["ota", "--radio", "sim", "--config", str(cfg), "--model", "cnn", "--image", str(photo),
                  "--max-frame-pixels", "1600", "--baseline", "jpeg-ldpc", "--json", "--out", str(out)]) == 0
-    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    rows = frame_rows(capsys.readouterr().out)
     assert len(rows) == 1  # one row per image, sent as 3 strips of 20, 20 and 8 rows
     assert rows[0]["detected"] and rows[0]["psnr_db"] > 20 and rows[0]["baseline_psnr_db"] > 20
     assert out.stat().st_size > 5000
