@@ -15,7 +15,7 @@ import os
 import sys
 import warnings
 
-from .commands import _command, _HelpFormatter, _positive_int, _snr_list, _str_list, user_errors
+from .commands import show_progress, _command, _HelpFormatter, _positive_int, _snr_list, _str_list, user_errors
 from .commands import eval as eval_command
 from .commands import export as export_command
 from .commands import ota as ota_command
@@ -65,7 +65,7 @@ def cmd_sweep(args) -> int:
 
     rows = run_sweep(args.model, args.data, link=args.link, baselines=args.baseline, ratio=args.ratio, channels=args.channel, mimos=args.mimo, pas=args.pa,
                      ibos=args.ibo, snrs=args.snr, limit=args.limit, out=args.out,
-                     progress=not args.json and not args.quiet,
+                     progress=show_progress(args),
                      link_kwargs=sweep_link_kwargs(args), mosaic=args.mosaic, mismatches=args.snr_mismatch)
     if args.json:
         keys = ("snr_db", "mismatch_db", "psnr_db", "papr_db_1e-3", "scheme", "ssim", "ber", "bler", "link", "channel",

@@ -24,6 +24,15 @@ def user_errors() -> tuple[type[BaseException], ...]:
     return ValueError, OSError, RadioError, MissingExtraError
 
 
+def show_progress(args, stream=None) -> bool:
+    """A progress bar unless ``--quiet``; with ``--json`` only when stderr is a terminal (the bar goes to
+    stderr, so the JSON on stdout stays clean either way)."""
+    import sys
+
+    stream = stream or sys.stderr
+    return not args.quiet and (not args.json or stream.isatty())
+
+
 def _snr_value(text: str) -> float:
     try:
         value = float(text)

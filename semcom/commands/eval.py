@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
 
-from . import RUNTIMES, _command, _positive_int, _snr_list
+from . import RUNTIMES, _command, _positive_int, _snr_list, show_progress
 
 
 def add_parser(sub) -> None:
@@ -30,7 +29,7 @@ def cmd_eval(args) -> int:
     model = load_model(args.model)
     model.warn_if_outside_snr_range(args.snr)
     rows = evaluate(model, args.data, snrs_db=args.snr, channel=args.channel, limit=args.limit,
-                    batch_size=args.batch_size, progress=not args.quiet and (not args.json or sys.stderr.isatty()),
+                    batch_size=args.batch_size, progress=show_progress(args),
                     codec=make_codec(model, args.runtime, data=args.data))
     print(json.dumps(rows) if args.json else format_table(rows))
     return 0

@@ -177,3 +177,24 @@ def test_bad_train_config_is_one_line(text, match, tmp_path, capsys):
     assert main(["train", "--config", str(tmp_path / "bad.yaml")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and match in err[0], err
+
+
+def test_json_runs_show_progress_on_a_terminal_only():
+    import argparse
+
+    from semcom.commands import show_progress
+
+    class Stream:
+        def __init__(self, tty):
+            self.tty = tty
+
+        def isatty(self):
+            return self.tty
+
+    def args(**kw):
+        return argparse.Namespace(**{"json": False, "quiet": False, **kw})
+
+    assert show_progress(args(json=True), Stream(True))  # the bar goes to stderr, the JSON to stdout
+    assert not show_progress(args(json=True), Stream(False))
+    assert show_progress(args(), Stream(False))
+    assert not show_progress(args(quiet=True), Stream(True))
