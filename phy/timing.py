@@ -24,7 +24,10 @@ from .ofdm.resource_grid import ResourceGrid
 from .resample import INTERP_HALF, interpolate
 
 MAX_SCO_PPM = 200.0  # the largest offset tracked (and the body margin cut for it)
-MIN_DRIFT_SAMPLES = 0.05  # below this drift over a body, resampling is skipped
+# Below this drift over a body, resampling is skipped: the channel estimator (pilots interpolated over
+# time) follows a drift of a fraction of a sample, and a short frame's estimate is noisy (about
+# +-25 ppm on a 32x32 image's frame, i.e. +-0.08 samples), so it would resample on noise.
+MIN_DRIFT_SAMPLES = 0.25
 
 
 def body_margin(length: int) -> int:
