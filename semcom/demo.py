@@ -143,7 +143,7 @@ def _print_table(table: dict, snrs_db, title: str, n: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    t = Table(title=f"Mean PSNR (dB) over {n} images: {title}")
+    t = Table(title=f"Mean PSNR (dB) over {n} image{'' if n == 1 else 's'}: {title}")
     t.add_column("model")
     t.add_column("k/n")
     for snr in snrs_db:
