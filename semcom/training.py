@@ -244,9 +244,12 @@ class RunState:
 
         start = load_model(name)
         self.init_sha256 = sha256_file(resolve(name))
-        check_compatible({"arch": start.arch, "config": start.config()}, cfg.arch, self.model.config(), name)
-        self.model.load_state_dict(start.state_dict())
-        self.ema.model.load_state_dict(start.state_dict())
+        if _narrows_ratio(start, self.model):
+            self.model.load_narrower(start)
+        else:
+            check_compatible({"arch": start.arch, "config": start.config()}, cfg.arch, self.model.config(), name)
+            self.model.load_state_dict(start.state_dict())
+        self.ema.model.load_state_dict(self.model.state_dict())
 
     def save(self, path: Path, cfg: TrainConfig, env: "Dist", steps_per_epoch: int, elapsed_s: float,
              command: str | None, hardware: str) -> None:
@@ -259,6 +262,13 @@ class RunState:
                 "images_seen": self.step * cfg.batch_size * env.world, "train_channel": cfg.channel,
                 "snr_range_db": list(self.model.snr_range_db)}
         save_checkpoint(path, self.model, state_dict=self.ema.model.state_dict(), meta=meta, train_state=state)
+
+
+def _narrows_ratio(start, model) -> bool:
+    """True when ``model`` is ``start`` (a CNN) with a smaller bandwidth ratio and nothing else changed."""
+    same = {k: v for k, v in start.config().items() if k != "ratio"} == \
+        {k: v for k, v in model.config().items() if k != "ratio"}
+    return start.arch == model.arch == "cnn" and same and model.ratio < start.ratio
 
 
 def _new_run(cfg: TrainConfig, env: "Dist") -> RunState:

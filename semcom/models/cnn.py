@@ -65,6 +65,16 @@ class CNNDecoder(nn.Module):
         return torch.sigmoid(self.out(run_stages(self.stages(), z, snr_db)))
 
 
+def narrower_latent(reals_from: int, reals_to: int) -> torch.Tensor:
+    """Indices of the latent channels a model with ``reals_to`` real channels per block keeps from one
+    with ``reals_from``: the first ones of each half (the latent's first half is the symbols' real
+    parts, the second half their imaginary parts), so real and imaginary parts stay paired."""
+    if not 0 < reals_to <= reals_from or reals_to % 2 or reals_from % 2:
+        raise ValueError(f"cannot narrow {reals_from} latent channels to {reals_to}")
+    half_from, half_to = reals_from // 2, reals_to // 2
+    return torch.cat([torch.arange(half_to), half_from + torch.arange(half_to)])
+
+
 @dataclass(frozen=True)
 class CNNConfig:
     """Hyperparameters of :class:`CNNJSCC`, validated on construction.
@@ -108,6 +118,18 @@ class CNNJSCC(JSCCModel):
 
     def extra_config(self) -> dict:
         return {k: v for k, v in asdict(self.hparams).items() if k not in ("ratio", "snr_range_db")}
+
+    def load_narrower(self, wider: "CNNJSCC") -> None:
+        """Start from a CNN of the same shape and a larger ratio: every weight is copied, and the two
+        convolutions at the channel (the encoder head's outputs, the decoder stem's inputs) keep the
+        latent channels this ratio sends (:func:`narrower_latent`), so the new model starts by sending a
+        subset of the wider one's symbols (rate adaptation by truncation, then fine-tuned)."""
+        keep = narrower_latent(wider.reals_per_block, self.reals_per_block)
+        state = dict(wider.state_dict())
+        state["encoder.head.weight"] = state["encoder.head.weight"][keep]
+        state["encoder.head.bias"] = state["encoder.head.bias"][keep]
+        state["decoder.stem.conv.weight"] = state["decoder.stem.conv.weight"][:, keep]
+        self.load_state_dict(state)
 
     def encode_latent(self, x, snr_db):
         return self.encoder(x, snr_db).flatten(1)  # [B, r*h*w]: first half real, second imaginary

@@ -121,3 +121,18 @@ def test_vit_attention_is_scaled_dot_product_attention():
     q, k, v = attn.qkv(x).view(3, 64, 3, 4, 8).permute(2, 0, 3, 1, 4)
     expected = attn.proj(F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(3, 64, 32))
     torch.testing.assert_close(attn(x), expected, atol=1e-5, rtol=1e-5)
+
+
+def test_narrower_cnn_starts_by_sending_a_subset_of_the_wider_ones_symbols():
+    torch.manual_seed(0)
+    wide = CNNJSCC(ratio="1/6", channels=8, num_res=1).eval()
+    narrow = CNNJSCC(ratio="1/12", channels=8, num_res=1)
+    narrow.load_narrower(wide)
+    x, snr = torch.rand(2, 3, 16, 16), torch.tensor([5.0, 15.0])
+    with torch.no_grad():
+        zw = wide.encoder(x, snr)  # [B, 16, 4, 4]: channels 0-7 real parts, 8-15 imaginary parts
+        zn = narrow.encoder(x, snr)  # [B, 8, 4, 4]
+    assert torch.equal(zn[:, :4], zw[:, :4]) and torch.equal(zn[:, 4:], zw[:, 8:12])
+    assert narrow.num_symbols(16, 16) * 2 == wide.num_symbols(16, 16)
+    with pytest.raises(ValueError, match="cannot narrow"):
+        wide.load_narrower(narrow)

@@ -204,3 +204,22 @@ def test_compacted_training_state_resumes(npz_data, tmp_path):
     assert {v.dtype for v in small["state_dict"].values() if v.is_floating_point()} == {torch.float16}
     result = train(cfg(npz_data, tmp_path / "small", max_steps=4, epochs=1), resume=True, progress=False)
     assert result["step"] == 4 and result["train_loss"] == result["train_loss"]
+
+
+def test_init_from_a_wider_cnn_narrows_its_latent(npz_data, tmp_path):
+    """A 1/12 CNN of the zoo cnn's shape starts from the 1/6 zoo cnn (rate adaptation by truncation)."""
+    from semcom import zoo
+    from semcom.zoo import load_model
+
+    base = load_model("cnn")
+    train(cfg(npz_data, tmp_path / "n", model={**base.config(), "ratio": "1/12"}, init_from="cnn", max_steps=1,
+              epochs=1, batch_size=4, lr=2e-5, min_lr=1e-6), progress=False)
+    obj = read_checkpoint(tmp_path / "n" / "checkpoint.pt")
+    assert obj["train_state"]["init_from_sha256"] == zoo.index()["cnn"]["sha256"]
+    narrow = obj["train_state"]["model"]
+    assert narrow["encoder.head.weight"].shape[0] * 2 == base.state_dict()["encoder.head.weight"].shape[0]
+    assert torch.allclose(narrow["encoder.down1.conv.weight"].float(), base.state_dict()["encoder.down1.conv.weight"],
+                          atol=1e-3)
+    with pytest.raises(CheckpointError, match="ratio"):  # a wider model cannot start from a narrower one
+        train(cfg(npz_data, tmp_path / "w", model={**base.config(), "ratio": "1/3"}, init_from="cnn", max_steps=1),
+              progress=False)
