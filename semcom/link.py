@@ -35,7 +35,7 @@ from phy.ofdm import (
     preset,
 )
 from phy.ofdm.equalization import Equalizer
-from phy.ofdm.estimation import LMMSEChannelEstimator, LSChannelEstimator, body_noise_map
+from phy.ofdm.estimation import LMMSEChannelEstimator, LSChannelEstimator, body_noise_variance
 from phy.pa import PA_NAMES, make_pa
 from phy.papr import clip_and_filter
 from phy.sionna_channel import CHANNEL_NAMES as SIONNA_CHANNELS
@@ -270,27 +270,26 @@ class OFDMLink(nn.Module):
     def receive(self, y_time: torch.Tensor, num_symbols: int, n0, h_eff: torch.Tensor | None = None) -> ChannelOutput:
         """Receiver half: time samples [B, rx, samples] -> equalised symbols.
 
-        :input n0: noise variance per RE ([B] or scalar, [B, N] per subcarrier or [B, T, N] per
-            RE), e.g. from :meth:`body_noise_var`.
+        :input n0: noise variance per RE ([B] or scalar, or [B, N] per subcarrier), e.g. from
+            :meth:`body_noise_var`.
         :input h_eff: genie channel [B, rx, S, T, N]; None estimates it from the pilots.
         """
         return self.receive_grid(self.demodulator(y_time), num_symbols, n0, h_eff)
 
     def body_noise_var(self, y_time: torch.Tensor, num_symbols: int) -> torch.Tensor:
-        """Noise (plus interference) variance per RE [B, T, N] measured over the body of time samples
-        [B, rx, samples] (see :func:`phy.ofdm.estimation.body_noise_map`)."""
-        return body_noise_map(self.demodulator(y_time), self.blocks(num_symbols)["grid"])
+        """Noise (plus interference) variance per RE and subcarrier [B, N] measured over the body of
+        time samples [B, rx, samples] (see :func:`phy.ofdm.estimation.body_noise_variance`)."""
+        return body_noise_variance(self.demodulator(y_time), self.blocks(num_symbols)["grid"])
 
     def receive_grid(self, y_grid: torch.Tensor, num_symbols: int, n0, h_eff: torch.Tensor | None = None) \
             -> ChannelOutput:
         """Receiver after the FFT: grid [B, rx, T, N] -> equalised symbols."""
         b = self.blocks(num_symbols)
         n0 = torch.as_tensor(n0, dtype=torch.float32, device=y_grid.device)
-        n0 = n0 if n0.dim() >= 2 else n0.expand(y_grid.shape[0])  # [B, T, N], [B, N] or [B]
+        n0 = n0 if n0.dim() == 2 else n0.expand(y_grid.shape[0])  # [B, N] or [B]
         err = None
         if h_eff is None:
-            used = self.cfg.ofdm.used_subcarriers
-            h_eff, err = b["estimator"](y_grid, n0 if n0.dim() == 1 else n0[..., used].flatten(1).mean(1))
+            h_eff, err = b["estimator"](y_grid, n0 if n0.dim() == 1 else n0[:, self.cfg.ofdm.used_subcarriers].mean(1))
         x_hat, var = self.equalizer(y_grid, h_eff, n0, err)  # [B, S, T, N] each
         s_hat = b["demapper"](x_hat)
         noise_var = b["demapper"](var).clamp(1e-6, 1e3)

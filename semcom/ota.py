@@ -185,9 +185,9 @@ class Transceiver:
         for (height, width), group in groups.items():
             num_symbols = group[0][0].header.num_symbols
             bodies = self._retimed([f for _, f in group], [r for r, _ in group], num_symbols)  # [B, rx, samples]
-            # noise per RE measured over the body itself (interference may hit the preamble or the
-            # body alone, a few subcarriers, or some OFDM symbols)
-            n0 = self.link.body_noise_var(bodies, num_symbols).clamp_min(1e-12)  # [B, T, N]
+            # noise per RE and subcarrier measured over the body itself (interference may hit the
+            # preamble or the body alone, or a few subcarriers)
+            n0 = self.link.body_noise_var(bodies, num_symbols).clamp_min(1e-12)  # [B, N]
             out = self.link.receive(bodies, num_symbols, n0=n0)
             snr = self.decoder_snr(out.snr_eff_db, torch.tensor([f.header.tx_snr_db for _, f in group]))
             images = to_uint8(self.codec.decode(out.decoder_symbols, snr, (height, width)))

@@ -21,8 +21,8 @@ class Equalizer(nn.Module):
 
     :input y: [batch, rx, T, N], complex: received grid.
     :input h: [batch, rx, streams, T, N], complex: (estimated) effective channel.
-    :input n0: [batch] or scalar, [batch, N] per subcarrier, or [batch, T, N] per RE: noise (plus
-        interference) variance per RE and receive antenna.
+    :input n0: [batch] or scalar, or [batch, N] per subcarrier: noise (plus interference)
+        variance per RE and receive antenna.
     :input err_var: [batch, streams, T, N] or None: channel-estimation error variance.
     :output: (x_hat [batch, streams, T, N] complex, noise_var [batch, streams, T, N] real).
         REs where the channel is zero (guards, DC) come out as 0 with infinite variance.
@@ -37,13 +37,8 @@ class Equalizer(nn.Module):
     def forward(self, y, h, n0, err_var=None):
         batch = y.shape[0]
         n0 = torch.as_tensor(n0, dtype=torch.float32, device=y.device)
-        # [B, T, N], [B, 1, N] or [B, 1, 1] -> broadcast over T (and N)
-        if n0.dim() == 3:
-            n0_eff = n0.expand(batch, -1, -1)
-        elif n0.dim() == 2:
-            n0_eff = n0.expand(batch, y.shape[3])[:, None, :]
-        else:
-            n0_eff = n0.expand(batch)[:, None, None]
+        # [B, 1, 1] or [B, 1, N] -> broadcast over T (and N)
+        n0_eff = n0.expand(batch, y.shape[3])[:, None, :] if n0.dim() == 2 else n0.expand(batch)[:, None, None]
         if err_var is not None:
             n0_eff = n0_eff + err_var.sum(dim=1)  # [B, T, N]
         else:

@@ -10,8 +10,6 @@ Each returns the estimate and its per-RE error variance.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 from torch import nn
@@ -137,9 +135,6 @@ class LMMSEChannelEstimator(_PilotEstimator):
 
 PROFILE_WINDOW = 7  # adjacent subcarriers averaged in the pilots' noise profile
 PROFILE_SIGNIFICANT = 2.5  # subcarriers whose profile exceeds its mean this many times get their own level
-# pilot symbols' noise levels must depart from their mean by this many of their own standard deviations
-# (false alarm in white noise well under 1e-3 per frame) before the noise is taken to vary over time
-TIME_SIGNIFICANT = 4.0
 
 
 def _pilot_second_differences(y: torch.Tensor, grid: ResourceGrid):
@@ -206,43 +201,6 @@ def narrowband_shape(profile: torch.Tensor, ratio: float = PROFILE_SIGNIFICANT) 
     marked = relative > ratio
     calm = torch.where(marked, 0.0, relative).sum(1, keepdim=True) / (~marked).sum(1, keepdim=True).clamp_min(1)
     return torch.where(marked, relative, calm)
-
-
-def pilot_time_shape(y: torch.Tensor, grid: ResourceGrid, sigmas: float = TIME_SIGNIFICANT) -> torch.Tensor:
-    """How noise spreads over the OFDM symbols of a received frame: [B, T], mean 1 over the data symbols.
-
-    Each pilot symbol's noise level (the second differences of :func:`pilot_noise_variance`, over
-    its subcarriers, streams and antennas), relative to their mean and interpolated linearly
-    between the pilot symbols (held beyond the first and last), where that departs from flat by
-    more than ``sigmas`` times a level's own relative standard deviation ``sqrt(2 / m)`` (``m``
-    second differences, exponential in white noise, neighbours correlated); a flat 1 otherwise,
-    so white noise and a steady interferer keep one level. A burst that starts or stops inside the
-    frame (a TDD neighbour, a subframe of a loaded cell) then weighs the symbols it hits.
-
-    :input y: [batch, rx, T, N], complex. :output: [batch, T], float32.
-    """
-    pilot_t, t = grid.pilot_symbol_idx, grid.num_ofdm_symbols
-    flat = torch.ones(y.shape[0], t, device=y.device)
-    parts = [v.mean(dim=1) for _, v in _pilot_second_differences(y, grid)]  # [B, P, n] each
-    if len(pilot_t) < 2 or not parts:
-        return flat
-    d2 = torch.cat(parts, dim=-1).double()  # [B, P, m]
-    level = d2.mean(-1)  # [B, P]
-    relative = level / level.mean(1, keepdim=True).clamp_min(1e-300)
-    m = d2.shape[-1] * y.shape[1]
-    varies = (relative - 1.0).abs().amax(1) > sigmas * math.sqrt(2.0 / m)  # [B]
-    w = torch.as_tensor(linear_interpolation_matrix(pilot_t, np.arange(t)), dtype=torch.float64, device=y.device)
-    shape = relative @ w.T  # [B, T]
-    data = torch.as_tensor(grid.data_symbol_idx, device=y.device)
-    shape = (shape / shape.index_select(1, data).mean(1, keepdim=True).clamp_min(1e-300)).float()
-    return torch.where(varies[:, None], shape, flat)
-
-
-def body_noise_map(y: torch.Tensor, grid: ResourceGrid) -> torch.Tensor:
-    """Noise (plus interference) variance per RE over a whole frame body: [B, T, N], float32, the
-    level and subcarrier shape of :func:`body_noise_variance` times the OFDM symbols' shape of
-    :func:`pilot_time_shape`. :input y: [batch, rx, T, N], complex."""
-    return body_noise_variance(y, grid)[:, None, :] * pilot_time_shape(y, grid)[:, :, None]
 
 
 def body_noise_variance(y: torch.Tensor, grid: ResourceGrid) -> torch.Tensor:

@@ -6,8 +6,8 @@ from phy.channels import complex_normal
 from phy.ofdm import (OFDMConfig, OFDMDemodulator, OFDMModulator, ResourceGrid, ResourceGridDemapper,
                       ResourceGridMapper, preset)
 from phy.ofdm.equalization import Equalizer
-from phy.ofdm.estimation import (LMMSEChannelEstimator, LSChannelEstimator, body_noise_map, body_noise_variance,
-                                 linear_interpolation_matrix, pilot_noise_variance, pilot_time_shape)
+from phy.ofdm.estimation import (LMMSEChannelEstimator, LSChannelEstimator, body_noise_variance,
+                                 linear_interpolation_matrix, pilot_noise_variance)
 from phy.power import normalize_power
 
 
@@ -220,24 +220,3 @@ def test_body_noise_variance_marks_a_narrowband_interferer():
     hit, rest = est[:, cfg.used_subcarriers[20:23]], est[:, cfg.used_subcarriers[30:]]
     assert (hit.amin(1) > 0.3).all() and (hit.amax(1) < 2.0).all(), hit  # spread over the profile's window
     assert (rest < 3 * n0).all(), rest.amax()
-
-
-def test_pilot_time_shape_follows_a_burst_and_stays_flat_in_white_noise():
-    """White noise: one level over time. Interference of power 0.1 per RE on the second half of the
-    OFDM symbols: the quiet symbols get about N0 / mean, the hit ones (N0 + 0.1) / mean, and the
-    noise map keeps the body's level as its mean over the data REs."""
-    n0 = 0.01
-    cfg, grid, noisy = _noisy_frame("seed-siso", n0)
-    assert (pilot_time_shape(noisy, grid) == 1.0).all()
-    t = grid.num_ofdm_symbols
-    burst = torch.zeros(t, 1)
-    burst[t // 2:] = 0.1
-    hit = noisy + complex_normal(noisy.shape, 1.0) * burst.sqrt()
-    shape = pilot_time_shape(hit, grid)  # [B, T]
-    data = torch.as_tensor(grid.data_symbol_idx)
-    quiet, busy = data[data < t // 2 - 14], data[data >= t // 2 + 14]  # away from the interpolated edge
-    mean = n0 + float(burst[data].mean())
-    assert (shape[:, quiet] < 2 * n0 / mean).all() and (shape[:, busy] > 0.9 * (n0 + 0.1) / mean).all()
-    used = torch.as_tensor(cfg.used_subcarriers)
-    level = body_noise_variance(hit, grid)[:, used].mean(1)
-    assert torch.allclose(body_noise_map(hit, grid)[:, data][..., used].mean(dim=(1, 2)), level, rtol=1e-4)
