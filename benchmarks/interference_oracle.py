@@ -28,7 +28,7 @@ import torch  # noqa: E402
 
 from benchmarks.real_captures import first_psnr  # noqa: E402
 from phy.channels import ChannelOutput  # noqa: E402
-from phy.ofdm.estimation import body_noise_map  # noqa: E402
+from phy.ofdm.estimation import body_noise_variance  # noqa: E402
 from phy.sync import correct_cfo, remove_dc  # noqa: E402
 from phy.timing import body_margin, estimate_sco, retime  # noqa: E402
 from semcom.data import load_images, sample_images_dir, to_tensor, to_uint8  # noqa: E402
@@ -100,7 +100,7 @@ def study(trx: Transceiver, parts, s, image) -> dict | None:
     y, y_i, y_f, (first, body, end) = split
     link, k, used = trx.link, s.shape[1], trx.ofdm.used_subcarriers
     decode, h = Decoder(trx, image, k), true_channel(y_f, link.transmit_grid(s), used)
-    n0 = body_noise_map(y, link.blocks(k)["grid"]).clamp_min(1e-12)[:, None]  # [1, 1, T, N], as the receiver
+    n0 = body_noise_variance(y, link.blocks(k)["grid"]).clamp_min(1e-12)[:, None, None]  # [1, 1, 1, N], as the receiver
     h_est, err = link.blocks(k)["estimator"](y, n0[..., used].flatten(1).mean(1))
     power = y_i.abs().square()[:, :1]  # [1, 1, T, N]: the interference on every RE
     per_symbol = power[..., used].mean(-1, keepdim=True).expand_as(power)
