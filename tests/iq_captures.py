@@ -46,27 +46,42 @@ def mix(capture: np.ndarray, frame: np.ndarray, position: str, sinr_db: float, s
     with its mean power ``sinr_db`` above the capture's where the frame is (``local``: the
     interference and noise the frame meets; else the whole capture's); then everything times
     ``scale``, plus a DC offset of ``dc_rel_rms`` times the result's RMS. :output: complex64 [n]."""
+    interference, signal = mix_parts(capture, frame, position, sinr_db, scale, dc_rel_rms, local)
+    return (interference + signal).astype(np.complex64)
+
+
+def mix_parts(capture: np.ndarray, frame: np.ndarray, position: str, sinr_db: float, scale: float = 1.0,
+              dc_rel_rms: float = 0.0, local: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The two parts of :func:`mix`, complex128 [n] each: (the capture with the DC offset, the
+    frame where it lies)."""
     reps = -(-3 * len(frame) // len(capture))
     y = np.tile(capture.astype(np.complex128), reps)
     y = y - y.mean()  # the capture's own DC is part of it; the test adds its own
+    signal = np.zeros_like(y)
     active = np.abs(frame) > 0
     if active.any():  # (an all-zero frame: the capture alone, scaled and offset)
         p_frame = np.mean(np.abs(frame[active]) ** 2)
         at = frame_offset(position, len(y), len(frame))
         under = y[at:at + len(frame)][active] if local else y
         gain = np.sqrt(max(np.mean(np.abs(under) ** 2), 1e-30) * 10 ** (sinr_db / 10) / p_frame)
-        y[at:at + len(frame)] += gain * frame
-    y = y * scale
-    y = y + dc_rel_rms * np.sqrt(np.mean(np.abs(y) ** 2)) * np.exp(0.7j)
-    return y.astype(np.complex64)
+        signal[at:at + len(frame)] = gain * frame
+    y, signal = y * scale, signal * scale
+    dc = dc_rel_rms * np.sqrt(np.mean(np.abs(y + signal) ** 2)) * np.exp(0.7j)
+    return y + dc, signal
 
 
 def white_noise_like(capture: np.ndarray, frame: np.ndarray, sinr_db: float, seed: int = 0) -> np.ndarray:
     """The reference: the same frame in white Gaussian noise of the capture's power, at a normal level."""
+    noise, signal = white_noise_parts(capture, frame, sinr_db, seed)
+    return (noise + signal).astype(np.complex64)
+
+
+def white_noise_parts(capture: np.ndarray, frame: np.ndarray, sinr_db: float, seed: int = 0):
+    """The two parts of :func:`white_noise_like` (see :func:`mix_parts`)."""
     rng = np.random.default_rng(seed)
     n = max(len(capture), 3 * len(frame))
     noise = (rng.standard_normal(n) + 1j * rng.standard_normal(n)) / np.sqrt(2)
-    return mix(noise.astype(np.complex64), frame, "middle", sinr_db)
+    return mix_parts(noise.astype(np.complex64), frame, "middle", sinr_db)
 
 
 def write_sigmf(path: Path, y: np.ndarray, rate: float) -> Path:
