@@ -39,13 +39,6 @@ from .zoo import model_id, name_for_id
 from .runtime import Codec, TorchCodec
 
 SNR_WARN_MARGIN_DB = 10.0  # an SNR estimate this far outside the model's trained range is reported
-# A body whose pilots give a sampling-clock offset beyond this is reported lost, not decoded: its pilots fit
-# no clock (25x the most the receiver tracks, phy.timing.MAX_SCO_PPM); what gives that is a body of other
-# samples than the header's frame (samples lost or joined inside it) or of noise. Measured
-# (benchmarks/results/sco_estimates.md, 32x32 frames): genuine frames at most 2434 ppm (380 decoded, AWGN
-# and TDL-A, -3..17 dB, true 0 or 200 ppm); frames spliced across two captures above it 111 of 153 times
-# (median PSNR 8-13 dB), white-noise bodies 248 of 300.
-SCO_SANITY_PPM = 5000.0
 # Link adaptation for "<codec>-ldpc" baselines: the highest MCS whose measured AWGN requirement
 # (5G transport block, BLER <= 10 %, phy/data/mcs_thresholds_awgn.csv) plus MCS_MARGIN_DB the
 # estimated SNR meets; the margin covers pilot-based estimation, phase noise and IQ imbalance.
@@ -185,8 +178,6 @@ class Transceiver:
                 rec.error = "digital frame received but no baseline decoder configured"
             else:
                 body = self._retimed([frame], [rec], rec.header.num_symbols)
-                if rec.error:
-                    continue
                 out = self.link.receive(body, rec.header.num_symbols, n0=max(frame.noise_var, 1e-12))
                 images, _, failures = baseline.decode(out.s_hat, out.noise_var, rec.header.height, rec.header.width)
                 rec.image = images[0]
@@ -201,16 +192,13 @@ class Transceiver:
             snr = self.decoder_snr(out.snr_eff_db, torch.tensor([f.header.tx_snr_db for _, f in group]))
             images = to_uint8(self.codec.decode(out.decoder_symbols, snr, (height, width)))
             for (rec, _), image, told in zip(group, images, snr.tolist()):
-                if rec.error:  # the body failed its sanity check (see _retimed)
-                    continue
                 rec.image, rec.snr_decoder_db = image, round(told, 3)
                 rec.warning = self._snr_warning(rec.snr_est_db, told)
         return received
 
     def _retimed(self, frames: list[RxFrame], receptions: list[Reception], num_symbols: int) -> torch.Tensor:
         """The frames' bodies [B, rx, samples], with their sampling-clock offsets removed (noted in
-        the receptions' ``sco_ppm``) when ``track_sco``; a reception whose offset is beyond
-        :data:`SCO_SANITY_PPM` gets an error (its body is not to be decoded)."""
+        the receptions' ``sco_ppm``) when ``track_sco``."""
         bodies = torch.stack([f.body for f in frames])
         if not self.track_sco:
             return bodies
@@ -218,9 +206,6 @@ class Transceiver:
         eps = estimate_sco(self.link.demodulator(bodies), self.link.blocks(num_symbols)["grid"])
         for rec, e in zip(receptions, eps.tolist()):
             rec.sco_ppm = round(e * 1e6, 2)
-            if abs(rec.sco_ppm) > SCO_SANITY_PPM:
-                rec.error = (f"body fails its sanity check: its pilots give a sampling-clock offset of "
-                             f"{rec.sco_ppm:.0f} ppm (beyond {SCO_SANITY_PPM:g}): samples lost or joined in it")
         return retime(bodies, tails, eps)
 
     def decoder_snr(self, snr_eff_db: torch.Tensor, tx_snr_db: torch.Tensor) -> torch.Tensor:
