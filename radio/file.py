@@ -27,6 +27,7 @@ from an RTL-SDR: (v - 127.5) / 127.5); big- and little-endian alike. Real
 
 from __future__ import annotations
 
+import bisect
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -177,7 +178,10 @@ class FileRadio(Radio):
         self._pos = 0
         self._loop = bool(cfg.options.get("loop", False))
         self.annotations = rec.get_annotations()
-        self.discontinuities = _discontinuities(rec.get_captures(), self._data.shape[1])
+        try:
+            self.discontinuities = _discontinuities(rec.get_captures(), self._data.shape[1])
+        except (TypeError, ValueError) as exc:
+            raise RadioError(f"{meta_path}: unreadable capture segments: {exc}") from exc
 
     @property
     def samples_left(self) -> int | None:
@@ -188,8 +192,8 @@ class FileRadio(Radio):
     def segment_left(self) -> int:
         """Samples per channel from the read position to the next discontinuity (the end of the
         capture segment being read) or, past the last one, to the end of the recording."""
-        ahead = [d for d in self.discontinuities if d > self._pos]
-        return (ahead[0] if ahead else self._data.shape[1]) - self._pos
+        i = bisect.bisect_right(self.discontinuities, self._pos)
+        return (self.discontinuities[i] if i < len(self.discontinuities) else self._data.shape[1]) - self._pos
 
     def _tx(self, samples, cyclic):
         """A recording is fixed: what is sent is not what will be received."""

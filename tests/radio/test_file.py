@@ -112,3 +112,14 @@ def test_segments_marked_contiguous_by_their_global_index_are_one_stream(tmp_pat
                         {"core:sample_start": 20, "core:global_index": 1500}]  # samples dropped before it
     meta_path.write_text(json.dumps(meta))
     assert FileRadio(cfg).discontinuities == [20]
+
+
+def test_unreadable_capture_segments_are_one_error(tmp_path):
+    cfg = _write(tmp_path, "bad", np.zeros(8, "<f4").tobytes(), "cf32_le")
+    meta_path = tmp_path / "bad.sigmf-meta"
+    meta = json.loads(meta_path.read_text())
+    meta["captures"] = [{"core:sample_start": 0, "core:global_index": 0},
+                        {"core:sample_start": 2, "core:global_index": "soon"}]
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(RadioError, match="unreadable"):
+        FileRadio(cfg)
