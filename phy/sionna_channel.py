@@ -61,13 +61,25 @@ class SionnaTimeChannel:
                              ut_array=ula(ofdm.num_rx_ant), bs_array=ula(ofdm.num_tx_ant), direction="downlink",
                              min_speed=0.0, max_speed=max_speed_mps)
 
-    def cir_taps(self, batch: int, num_samples: int) -> torch.Tensor:
-        """Sionna's taps [batch, 1, rx, 1, tx, num_samples + L - 1, L] (its own layout)."""
+    def cir_taps(self, batch: int, num_samples: int, seed: int | None = None) -> torch.Tensor:
+        """Sionna's taps [batch, 1, rx, 1, tx, num_samples + L - 1, L] (its own layout).
+
+        :param seed: draw the realisations from this seed (Sionna's own generator is left as it
+            was); None: from Sionna's generator (``sionna.phy.config.seed``)."""
         steps = 1 if self.static else num_samples + self.num_taps - 1
-        a, tau = self.model(batch, steps, self.bandwidth)
+        rng = self.model.torch_rng  # Sionna draws from its generator, not torch's global one
+        state = rng.get_state()
+        if seed is not None:
+            rng.manual_seed(int(seed))
+        try:
+            a, tau = self.model(batch, steps, self.bandwidth)
+        finally:
+            if seed is not None:
+                rng.set_state(state)
         return self._cir_to_time(self.bandwidth, a, tau, self.l_min, self.l_max, normalize=True)
 
-    def taps(self, batch: int, num_samples: int) -> torch.Tensor:
-        """[batch, rx, tx, L] when static, else [batch, rx, tx, num_samples + L - 1, L]."""
-        h = self.cir_taps(batch, num_samples)[:, 0, :, 0]  # [B, rx, tx, steps, L]
+    def taps(self, batch: int, num_samples: int, seed: int | None = None) -> torch.Tensor:
+        """[batch, rx, tx, L] when static, else [batch, rx, tx, num_samples + L - 1, L];
+        ``seed`` as in :meth:`cir_taps`."""
+        h = self.cir_taps(batch, num_samples, seed)[:, 0, :, 0]  # [B, rx, tx, steps, L]
         return h[..., 0, :] if self.static else h

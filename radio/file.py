@@ -7,6 +7,13 @@
   order, ``tx`` is accepted and ignored (a recording cannot be changed). The
   same receiver code then runs on recorded IQ as on a live radio.
 
+Capture segments: each read of a live radio is one segment, and between two reads the radio's
+stream went on (or restarted) unrecorded, so a segment's end is a discontinuity: a frame must not
+be joined across it. :attr:`FileRadio.segment_left` says how far the next one is (a reader such as
+:class:`semcom.exchange.Replay` reads up to it and restarts its frame search there). A boundary is
+not a discontinuity when both segments carry ``core:global_index`` and it advances by exactly the
+first segment's length (SigMF's mark of a contiguous stream).
+
 Options of the ``file`` driver: ``path`` (the ``.sigmf-meta`` file, required),
 ``loop`` (False: restart at the end instead of raising).
 
@@ -20,6 +27,7 @@ from an RTL-SDR: (v - 127.5) / 127.5); big- and little-endian alike. Real
 
 from __future__ import annotations
 
+import bisect
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -89,7 +97,7 @@ class SigMFRecorder(Radio):
         self.data_path.parent.mkdir(parents=True, exist_ok=True)
         self._fh = open(self.data_path, "wb")
         self._samples = 0
-        self._captures: list[tuple[int, int]] = []
+        self._captures: list[tuple[int, str]] = []  # (first sample, UTC time of the read)
         self._annotations: list[tuple[int, int, dict]] = []
         self.description = description
         super().__init__(inner.cfg)
@@ -103,8 +111,9 @@ class SigMFRecorder(Radio):
         self.inner.tx(samples, cyclic)
 
     def _rx(self, n):
+        when = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         y = self.inner.rx(n)
-        self._captures.append((self._samples, n))
+        self._captures.append((self._samples, when))
         self._fh.write(np.ascontiguousarray(y.T).astype("<c8").tobytes())  # channels interleaved
         self._samples += n
         return y
@@ -125,9 +134,9 @@ class SigMFRecorder(Radio):
             sigmf.NUM_CHANNELS_KEY: cfg.num_rx, sigmf.DESCRIPTION_KEY: self.description,
             sigmf.AUTHOR_KEY: "semcom-sdr", sigmf.RECORDER_KEY: f"semcom-sdr {cfg.driver}", sigmf.HW_KEY: cfg.driver})
         now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        for start, _ in self._captures or [(0, 0)]:
+        for start, when in self._captures or [(0, now)]:  # one segment per read, stamped when it began
             meta.add_capture(start, metadata={sigmf.FREQUENCY_KEY: float(cfg.center_frequency_hz),
-                                              sigmf.DATETIME_KEY: now})
+                                              sigmf.DATETIME_KEY: when})
         for start, length, md in self._annotations:
             meta.add_annotation(start, length, metadata=md)
         meta.tofile(str(self.meta_path), overwrite=True)
@@ -169,11 +178,22 @@ class FileRadio(Radio):
         self._pos = 0
         self._loop = bool(cfg.options.get("loop", False))
         self.annotations = rec.get_annotations()
+        try:
+            self.discontinuities = _discontinuities(rec.get_captures(), self._data.shape[1])
+        except (TypeError, ValueError) as exc:
+            raise RadioError(f"{meta_path}: unreadable capture segments: {exc}") from exc
 
     @property
     def samples_left(self) -> int | None:
         """Samples per channel not yet read; None when the recording loops (it never ends)."""
         return None if self._loop else self._data.shape[1] - self._pos
+
+    @property
+    def segment_left(self) -> int:
+        """Samples per channel from the read position to the next discontinuity (the end of the
+        capture segment being read) or, past the last one, to the end of the recording."""
+        i = bisect.bisect_right(self.discontinuities, self._pos)
+        return (self.discontinuities[i] if i < len(self.discontinuities) else self._data.shape[1]) - self._pos
 
     def _tx(self, samples, cyclic):
         """A recording is fixed: what is sent is not what will be received."""
@@ -189,3 +209,16 @@ class FileRadio(Radio):
         out = self._data[:, self._pos:self._pos + n]
         self._pos += n
         return out
+
+
+def _discontinuities(captures: list[dict], total: int) -> list[int]:
+    """Sample indices (0 < i < total, ascending) where a capture segment begins whose samples do not
+    continue the previous segment's: every segment start, unless ``core:global_index`` shows both
+    segments to be one contiguous stream."""
+    starts = sorted((int(c.get("core:sample_start", 0)), c.get("core:global_index")) for c in captures)
+    out = []
+    for (start0, index0), (start, index) in zip(starts, starts[1:]):
+        contiguous = index0 is not None and index is not None and int(index) - int(index0) == start - start0
+        if not contiguous and 0 < start < total:
+            out.append(start)
+    return out

@@ -31,7 +31,8 @@ Options (``RadioConfig.options``), with defaults:
   care.
 - ``adc_bits`` (12), ``adc_full_scale`` (1.0): quantiser resolution and clip level.
 - ``rx_gain_db`` of the config scales the signal before the ADC (0 dB: unit gain).
-- ``seed`` (None): random seed for reproducible runs.
+- ``seed`` (None): random seed for reproducible runs: noise, phase noise, the stream's start and
+  every channel realisation (multipath and TDL taps) follow it.
 """
 
 from __future__ import annotations
@@ -122,12 +123,11 @@ class SimRadio(Radio):
             from phy.ofdm import OFDMConfig
             from phy.sionna_channel import SionnaTimeChannel
 
-            torch.manual_seed(seed)
             numerology = OFDMConfig(fft_size=128, subcarrier_spacing_hz=cfg.sample_rate_sps / 128,
                                     num_tx_ant=cfg.num_tx, num_rx_ant=cfg.num_rx, num_streams=1)
             ch = SionnaTimeChannel(name, numerology, delay_spread_s=float(self.opts["delay_spread_s"]),
                                    carrier_frequency_hz=cfg.center_frequency_hz)
-            taps = ch.taps(1, 1)[0].numpy()  # [rx, tx, L], lags l_min..l_max
+            taps = ch.taps(1, 1, seed)[0].numpy()  # [rx, tx, L], lags l_min..l_max
             return np.concatenate([taps[..., -ch.l_min:], np.zeros_like(taps[..., :-ch.l_min])], -1) \
                 if ch.l_min < 0 else taps
         raise ValueError(f"sim radio: unknown channel {name!r} (awgn, multipath, tdl-a..tdl-e)")

@@ -73,7 +73,12 @@ def exchange(radio, transceiver: Transceiver, frame: np.ndarray, baseline=None, 
 
 class Replay:
     """A recording read in pieces (``radio.rx`` of at most ``radio.samples_left``), its frames in
-    order, each once, across reads; preambles whose header fails are counted, not returned."""
+    order, each once, across reads; preambles whose header fails are counted, not returned.
+
+    A read never passes a discontinuity of the recording (the end of a capture segment, see
+    ``radio.segment_left``): the stream is restarted there and a frame it cuts is dropped and counted
+    in ``cut_frames`` (its rest, if recorded at all, was captured at another time), as a live read's
+    end cuts it."""
 
     def __init__(self, radio, transceiver: Transceiver):
         self.radio, self.trx = radio, transceiver
@@ -81,6 +86,7 @@ class Replay:
         self.queue: list[RxFrame] = []
         self.flushed = False
         self.failed_headers = 0
+        self.cut_frames = 0
 
     @property
     def exhausted(self) -> bool:
@@ -95,13 +101,18 @@ class Replay:
                 elif frame.header.scheme == scheme:
                     return self.trx.decode([frame], baseline)[0]
             if self.flushed:
-                failed = f" ({self.failed_headers} preamble(s) with a failed header)" if self.failed_headers else ""
+                skipped = [f"{self.failed_headers} preamble(s) with a failed header"] if self.failed_headers else []
+                skipped += [f"{self.cut_frames} frame(s) cut by a capture segment's end"] if self.cut_frames else []
+                failed = f" ({', '.join(skipped)})" if skipped else ""
                 from .ota import Reception
 
                 return Reception(detected=False, error=f"end of the recording: no further frame{failed}")
             left = int(self.radio.samples_left)
             if left > 0:
-                self.queue += self.stream.push(self.radio.rx(min(read, left)))
+                segment = int(getattr(self.radio, "segment_left", left))
+                self.queue += self.stream.push(self.radio.rx(min(read, segment)))
+                if segment <= read and segment < left:  # at a discontinuity: no frame spans it
+                    self.cut_frames += len(self.stream.flush())
             else:
                 self.queue += self.stream.flush()
                 self.flushed = True

@@ -76,3 +76,14 @@ def test_unknown_sionna_channel():
 
     with pytest.raises(ValueError, match="unknown Sionna channel"):
         SionnaTimeChannel("tdl-z", preset("seed-siso"))
+
+
+def test_sionna_taps_follow_a_seed_and_leave_sionnas_generator_alone():
+    pytest.importorskip("sionna.phy")
+    from phy.sionna_channel import SionnaTimeChannel
+
+    ch = SionnaTimeChannel("tdl-a", preset("seed-siso"))
+    state = ch.model.torch_rng.get_state()
+    a, b, c = ch.taps(2, 1, seed=7), ch.taps(2, 1, seed=7), ch.taps(2, 1, seed=8)
+    assert torch.equal(a, b) and not torch.allclose(a, c)
+    assert torch.equal(ch.model.torch_rng.get_state(), state)

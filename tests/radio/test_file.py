@@ -85,3 +85,41 @@ def test_real_valued_recordings_are_refused_with_the_converter(tmp_path):
         FileRadio(_write(tmp_path, "r", np.zeros(8, "<f4").tobytes(), "rf32_le"))
     with pytest.raises(RadioError, match="odd number|unreadable"):
         FileRadio(_write(tmp_path, "odd", np.zeros(3, "<i2").tobytes(), "ci16_le"))
+
+
+def test_every_read_is_a_capture_segment_and_its_end_a_discontinuity(tmp_path):
+    path, reads, _ = record(tmp_path)
+    meta = json.loads(path.read_text())
+    times = [c["core:datetime"] for c in meta["captures"]]
+    assert times == sorted(times)  # each segment stamped when its read began
+    play = FileRadio(RadioConfig(driver="file", options={"path": str(path)}))
+    assert play.discontinuities == [256, 512]
+    assert play.segment_left == 256
+    play.rx(100)
+    assert play.segment_left == 156
+    play.rx(156)
+    assert play.segment_left == 256  # the next segment, from its start
+    play.rx(300)  # a plain read may still pass a boundary: the reader decides (semcom.exchange.Replay)
+    assert play.segment_left == 768 - 556 and play.samples_left == 212
+
+
+def test_segments_marked_contiguous_by_their_global_index_are_one_stream(tmp_path):
+    cfg = _write(tmp_path, "g", np.zeros(2 * 30, "<f4").tobytes(), "cf32_le")
+    meta_path = tmp_path / "g.sigmf-meta"
+    meta = json.loads(meta_path.read_text())
+    meta["captures"] = [{"core:sample_start": 0, "core:global_index": 1000},
+                        {"core:sample_start": 10, "core:global_index": 1010},  # continues the first
+                        {"core:sample_start": 20, "core:global_index": 1500}]  # samples dropped before it
+    meta_path.write_text(json.dumps(meta))
+    assert FileRadio(cfg).discontinuities == [20]
+
+
+def test_unreadable_capture_segments_are_one_error(tmp_path):
+    cfg = _write(tmp_path, "bad", np.zeros(8, "<f4").tobytes(), "cf32_le")
+    meta_path = tmp_path / "bad.sigmf-meta"
+    meta = json.loads(meta_path.read_text())
+    meta["captures"] = [{"core:sample_start": 0, "core:global_index": 0},
+                        {"core:sample_start": 2, "core:global_index": "soon"}]
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(RadioError, match="unreadable"):
+        FileRadio(cfg)
