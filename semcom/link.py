@@ -189,7 +189,8 @@ class OFDMLink(nn.Module):
         return self.grids[key]
 
     def channel_taps(self, batch: int, num_samples: int, generator=None) -> tuple[torch.Tensor, int]:
-        """(taps [B, rx, tx, L] or [B, rx, tx, n + L - 1, L], delay offset l_min <= 0)."""
+        """(taps [B, rx, tx, L] or [B, rx, tx, n + L - 1, L], delay offset l_min <= 0). Sionna's models
+        draw from a seed taken from ``generator`` (else from Sionna's own generator)."""
         o, c = self.cfg.ofdm, self.cfg
         if c.channel == "awgn":
             return flat_taps("identity", batch, o.num_rx_ant, o.num_tx_ant), 0
@@ -205,7 +206,8 @@ class OFDMLink(nn.Module):
             self._sionna = SionnaTimeChannel(c.channel, o, delay_spread_s=c.delay_spread_s,
                                              carrier_frequency_hz=c.carrier_frequency_hz,
                                              max_speed_mps=c.max_speed_mps)
-        return self._sionna.taps(batch, num_samples), self._sionna.l_min
+        seed = None if generator is None else int(torch.randint(0, 2 ** 62, (1,), generator=generator))
+        return self._sionna.taps(batch, num_samples, seed=seed), self._sionna.l_min
 
     def forward(self, s: torch.Tensor, snr_db: torch.Tensor, generator: torch.Generator | None = None) -> ChannelOutput:
         o = self.cfg.ofdm

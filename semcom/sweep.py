@@ -80,8 +80,8 @@ def run_point(model, images: ImageSet, point: SweepPoint, link_kwargs: dict, bat
               seed: int = 0) -> dict:
     """PSNR, SSIM and PAPR (CCDF 1e-3, 4x oversampled) of one model at one point: encoded for the
     believed SNR, sent at the channel's, decoded told the link's estimate plus the mismatch."""
-    gen = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)  # Sionna draws from torch's global generator
+    gen = torch.Generator().manual_seed(seed)  # noise and channel realisations (Sionna's too, seeded from it)
+    torch.manual_seed(seed)  # anything else that draws from torch's global generator
     channel = make_link(point, link_kwargs)
     p, q, paprs = [], [], []
     for _, batch in iter_batches(images, batch_size):
