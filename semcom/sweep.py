@@ -198,7 +198,7 @@ def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas
     (those already in ``out`` are read back, not rerun), plus best-MCS envelope rows.
 
     ``mosaic="8x8"`` codes the images 64 at a time as one picture (the published CIFAR-10 baseline's
-    rule; see :mod:`semcom.digital`); baselines only. ``mismatches``: the dB by which the channel is worse
+    rule; see :mod:`semcom.mosaic`); baselines only. ``mismatches``: the dB by which the channel is worse
     than the transmitter believes (see the module's docstring)."""
     from .baseline import DIGITAL, expand_baselines, parse_scheme
 
