@@ -68,16 +68,18 @@ RUNS = (
 )
 
 
-SWEEP = ("python -m semcom sweep --baseline {baseline} --mosaic {grid} --link flat --channel awgn --snr 0,5,10,15 "
+SWEEP = ("python -m semcom sweep --baseline {baseline} --mosaic {grid} --link flat --channel awgn --snr {snrs} "
          "--ratio 1/6 \\\n    --data ../shared/data/cifar10.npz{limit} --out benchmarks/results/{name}")
-# (CSV, mosaic grid, the row it gives, --limit); a missing CSV is left out of the table
+# (CSVs, each with the SNRs it ran; mosaic grid; the row they give; --limit); missing CSVs are left out
 MOSAIC_RUNS = (
-    ("digital_cifar_mosaic32x32.csv", "32x32", "best-ldpc", 1024),
-    ("capacity_cifar_mosaic32x32.csv", "32x32", "heic444@capacity", None),
-    ("digital_cifar_mosaic32x32.csv", "32x32", "best@capacity", 1024),
-    ("digital_cifar_mosaic8x8.csv", "8x8", "best-ldpc", 1024),
-    ("capacity_cifar_mosaic8x8.csv", "8x8", "heic444@capacity", None),
-    ("digital_cifar_mosaic8x8.csv", "8x8", "best@capacity", 1024),
+    ((("digital_cifar_mosaic32x32.csv", "0,5,10,15"),), "32x32", "best-ldpc", 1024),
+    ((("capacity_cifar_mosaic32x32.csv", "0,5,10,15"), ("capacity_cifar_mosaic32x32_5db.csv", "5"),
+      ("capacity_cifar_mosaic32x32_10db.csv", "10"), ("capacity_cifar_mosaic32x32_15db.csv", "15")),
+     "32x32", "heic444@capacity", None),
+    ((("digital_cifar_mosaic32x32.csv", "0,5,10,15"),), "32x32", "best@capacity", 1024),
+    ((("digital_cifar_mosaic8x8.csv", "0,5,10,15"),), "8x8", "best-ldpc", 1024),
+    ((("capacity_cifar_mosaic8x8.csv", "0,5,10,15"),), "8x8", "heic444@capacity", None),
+    ((("digital_cifar_mosaic8x8.csv", "0,5,10,15"),), "8x8", "best@capacity", 1024),
 )
 CIFAR_TEST_IMAGES = 10000
 
@@ -99,26 +101,29 @@ def mosaic_table() -> str:
                        ("best@capacity", "SemViT published, BPG at capacity")):
         lines.append(f"| {label} | 10000 | " + " | ".join(f"{SEMVIT[key][s]:.2f}" for s in snrs) + " |")
     commands = []
-    for name, grid, scheme, limit in MOSAIC_RUNS:
-        path = RESULTS / name
-        if not path.exists():
+    for files, grid, scheme, limit in MOSAIC_RUNS:
+        by = {}
+        for name, snr_list in files:
+            path = RESULTS / name
+            if path.exists():
+                by.update({r["snr_db"]: r for r in read_csv(path).values() if r["scheme"] == scheme})
+                command = SWEEP.format(baseline="digital" if name.startswith("digital") else scheme, grid=grid,
+                                       snrs=snr_list, name=name, limit=f" --limit {limit}" if limit else "")
+                if command not in commands:
+                    commands.append(command)
+        if not by:
             continue
-        by = {r["snr_db"]: r for r in read_csv(path).values() if r["scheme"] == scheme}
         pub = SEMVIT["best-ldpc" if "ldpc" in scheme else "best@capacity"]
-        images = limit or CIFAR_TEST_IMAGES
         cells, diffs = [], []
         for snr in snrs:
             r = by.get(snr)
             cells.append("-" if r is None else f"{r['psnr_db']:.2f}" + (
                 f" ({r['mcs'].split('+')[-1]}, BLER {r['bler']:.2f})" if "ldpc" in scheme else ""))
             diffs.append("-" if r is None else f"{r['psnr_db'] - pub[snr]:+.2f}")
-        lines.append(f"| {grid}, {scheme} | {images} | " + " | ".join(cells) + " |")
+        lines.append(f"| {grid}, {scheme} | {limit or CIFAR_TEST_IMAGES} | " + " | ".join(cells) + " |")
         lines.append(f"| {grid}, {scheme} - published | | " + " | ".join(diffs) + " |")
-        command = SWEEP.format(baseline="digital" if name.startswith("digital") else scheme, grid=grid, name=name,
-                               limit=f" --limit {limit}" if limit else "")
-        if command not in commands:
-            commands.append(command)
-    lines += ["", "Commands (from the repository root):", "", "```", *commands, "```", ""]
+    lines += ["", "Commands (from the repository root; `-` in the table: that run did not reach the SNR):", "",
+              "```", *commands, "```", ""]
     return "\n".join(lines)
 
 
