@@ -120,8 +120,8 @@ def mosaic_table() -> str:
                 f" ({r['mcs'].split('+')[-1]}, BLER {r['bler']:.2f})" if "ldpc" in scheme else ""))
             diffs.append("-" if r is None else f"{r['psnr_db'] - pub[snr]:+.2f}")
         pictures = next(iter(by.values()))["n_images"]
-        lines.append(f"| {grid}, {scheme} | {limit or CIFAR_TEST_IMAGES} in {pictures} picture{'s' * (pictures != 1)} | "
-                     + " | ".join(cells) + " |")
+        count = f"{limit or CIFAR_TEST_IMAGES} in {pictures} picture{'s' * (pictures != 1)}"
+        lines.append(f"| {grid}, {scheme} | {count} | " + " | ".join(cells) + " |")
         lines.append(f"| {grid}, {scheme} - published | | " + " | ".join(diffs) + " |")
     lines += ["", "Images in pictures: 10000 in mosaics of 1024 are 9 of 1024 and one of 784 (28x28), in mosaics "
               "of 64 156 of 64 and one of 16 (4x4). Rows missing here (32x32 with LDPC: a transport block of 524288 "

@@ -152,7 +152,8 @@ def test_heic_turns_off_the_psy_settings_libheif_turns_on():
 
     class TunePsnrOnly(HEIC444):
         def _file(self, image, quality, variant):
-            return _pil_bytes(image, "HEIF", quality=quality, chroma=444, enc_params={"preset": "slower", "tune": "psnr"})
+            return _pil_bytes(image, "HEIF", quality=quality, chroma=444,
+                              enc_params={"preset": "slower", "tune": "psnr"})
 
     mosaic = tile_mosaics(smooth_images(16, seed=3), (4, 4))[0][0].astype(float)
     mosaic = np.clip(mosaic + np.random.default_rng(0).normal(0, 12, mosaic.shape), 0, 255).astype(np.uint8)
