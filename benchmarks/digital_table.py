@@ -124,8 +124,9 @@ def mosaic_table() -> str:
         lines.append(f"| {grid}, {scheme} | {count} | " + " | ".join(cells) + " |")
         lines.append(f"| {grid}, {scheme} - published | | " + " | ".join(diffs) + " |")
     lines += ["", "Images in pictures: 10000 in mosaics of 1024 are 9 of 1024 and one of 784 (28x28), in mosaics "
-              "of 64 156 of 64 and one of 16 (4x4). Rows missing here (32x32 with LDPC: a transport block of 524288 "
-              "channel uses per picture and MCS) and `-` cells did not fit this session's CPU time.", "",
+              "of 64 156 of 64 and one of 16 (4x4). Runs missing here (LDPC in mosaics of 1024: a transport block of "
+              "524288 channel uses per picture and MCS; LDPC over all 10000 images in mosaics of 64) did not fit "
+              "this session's CPU time.", "",
               "Commands (from the repository root; `-` in the table: that run did not reach the SNR):", "",
               "```", *commands, "```", ""]
     return "\n".join(lines)
