@@ -164,10 +164,11 @@ def capacity_bytes(num_symbols: int, snr_db: float) -> int:
     return int(num_symbols * math.log2(1 + 10 ** (snr_db / 10)) // 8)
 
 
-def codec_at_capacity(codec: str, images: np.ndarray, num_symbols: int, snr_db: float) -> BaselineResult:
-    """Largest payload within ``num_symbols * log2(1 + SNR)`` bits, delivered error-free."""
+def codec_at_capacity(codec: str, images: np.ndarray, num_symbols: int, snr_db: float,
+                      budget: int | None = None) -> BaselineResult:
+    """Largest payload within ``num_symbols * log2(1 + SNR)`` bits (or ``budget`` bytes), delivered error-free."""
     c = make_codec(codec)
-    budget = capacity_bytes(num_symbols, snr_db)
+    budget = capacity_bytes(num_symbols, snr_db) if budget is None else budget
     out = np.empty_like(images)
     failures = 0
     for i, im in enumerate(images):

@@ -119,8 +119,8 @@ def _add_sweep(sub) -> None:
                         "best-ldpc-practical and best@capacity rows), jpeg-ldpc, heic-ldpc (nine MCS + best), "
                         "heic+nr64-mcs14, jpeg+ldpc1/2-16qam, heic@capacity, raw-256qam")
     p.add_argument("--mosaic", default=None,
-                   help="e.g. 8x8: code the images 64 at a time as one picture (the published CIFAR-10 "
-                        "BPG + LDPC baseline's rule; baselines only)")
+                   help="e.g. 8x8 or 32x32: code the images 64 (1024) at a time as one picture under the "
+                        "published CIFAR-10 BPG + LDPC baseline's byte budget (digital and @capacity baselines)")
     p.add_argument("--ratio", default="1/6", help="channel-use budget of the baselines, k/n")
     p.add_argument("--link", default="ofdm", help="ofdm (MIMO-OFDM PHY) or flat (symbol-wise channel)")
     p.add_argument("--channel", type=_str_list, default=["awgn"],

@@ -9,7 +9,8 @@ variant whose payload fits a byte budget (bisection) and keeps the variant with 
 encodes are cached per (image, quality, variant), so budgets of many MCS and SNRs share them.
 
 * ``heic``: HEVC intra (x265 through pillow-heif), configured as BPG is used for PSNR:
-  ``preset=slower``, ``tune=psnr``; 4:2:0 and 4:4:4.
+  ``preset=slower``, ``tune=psnr`` with psy-rd, psy-rdoq and AQ off (libheif turns them on after the
+  tune); 4:2:0 and 4:4:4.
 * ``avif``: AV1 intra (libavif through Pillow), speed 4; 4:2:0 and 4:4:4.
 * ``jpeg``: baseline JPEG (libjpeg through Pillow), optimised Huffman tables off (they would be
   image-dependent headers); 4:2:0 and 4:4:4.
@@ -259,9 +260,14 @@ def _heif_module():
     return pillow_heif
 
 
+# libheif's x265 plugin sets aq-mode 1, psy-rd 1 and psy-rdoq 1 after the preset and tune, which undoes
+# tune=psnr; its ``x265:`` parameters are applied last, so they restore what tune=psnr (and BPG) use.
+X265_PSNR = {"preset": "slower", "tune": "psnr", "x265:psy-rd": "0", "x265:psy-rdoq": "0", "x265:aq-mode": "0"}
+
+
 class HEIC(ISOBMFFCodec):
-    """HEVC intra (pillow-heif: x265 / libde265), the BPG class: x265 ``preset=slower``, ``tune=psnr``.
-    One slice NAL unit is sent, without its length prefix."""
+    """HEVC intra (pillow-heif: x265 / libde265), the BPG class: x265 ``preset=slower``, ``tune=psnr``
+    (:data:`X265_PSNR`). One slice NAL unit is sent, without its length prefix."""
 
     name = "heic"
     variants = ("420", "444")
@@ -269,7 +275,7 @@ class HEIC(ISOBMFFCodec):
     def _file(self, image, quality, variant):
         _heif_module()
         return _pil_bytes(image, "HEIF", quality=quality, chroma=int(variant),
-                          enc_params={"preset": "slower", "tune": "psnr"})
+                          enc_params=X265_PSNR)
 
     def decode(self, payload, height, width, setting):
         _heif_module()
@@ -284,6 +290,13 @@ class HEIC(ISOBMFFCodec):
 
     def _join(self, header, payload):
         return super()._join(header, len(payload).to_bytes(4, "big") + payload)
+
+
+class HEIC444(HEIC):
+    """HEIC in 4:4:4 only, as the published CIFAR-10 baseline ran BPG (``bpgenc -f 444``): mosaic mode."""
+
+    name = "heic444"
+    variants = ("444",)
 
 
 class AVIF(ISOBMFFCodec):
@@ -338,6 +351,8 @@ def available_codecs() -> list[str]:
 @lru_cache(maxsize=None)
 def make_codec(name: str) -> ImageCodec:
     """The codec called ``name``; one shared instance per name, so that its caches serve every caller."""
+    if name == HEIC444.name:
+        return HEIC444()
     if name not in CODECS:
         raise ValueError(f"unknown codec {name!r}; choose one of {', '.join(CODECS)}")
     return CODECS[name]()

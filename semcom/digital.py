@@ -17,15 +17,14 @@ realisation). The rows it gives, per SNR:
 Speed: an MCS is simulated only where the measured thresholds say it can matter
 (:func:`phy.digital.worth_trying`); encodes are cached per (image, quality).
 
-Mosaic mode (``mosaic=(8, 8)``) reproduces the published CIFAR-10 BPG + LDPC baseline (SemViT's
-``bpg-ldpc.ipynb``): 64 test images tiled into one 256x256 picture (the last 16 into a 128x128 one),
-the MCS set rates 1/3, 1/2, 2/3 with BPSK, QPSK, 16-QAM and 64-QAM, the fallback the CIFAR mean
-colour, and PSNR taken per mosaic and averaged weighted by its number of images.
+Mosaic mode (:mod:`semcom.mosaic`) reproduces the published CIFAR-10 BPG + LDPC baseline (SemViT's
+``bpg-ldpc.ipynb``): many test images tiled into one picture under that notebook's byte budget, the
+MCS set rates 1/3, 1/2, 2/3 with BPSK, QPSK, 16-QAM and 64-QAM, the fallback the CIFAR mean colour,
+and PSNR taken per picture and averaged weighted by its number of images.
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -48,24 +47,6 @@ class Outcome:
     psnr: np.ndarray
     error: np.ndarray
     images: list = field(default_factory=list)
-
-
-def tile_mosaics(images: np.ndarray, grid: tuple[int, int] = (8, 8)) -> tuple[list[np.ndarray], np.ndarray]:
-    """uint8 [N, h, w, 3] -> (mosaics of rows x cols images, images per mosaic). A last, smaller group
-    is tiled into the smallest square that holds it (16 -> 4x4)."""
-    rows, cols = grid
-    per = rows * cols
-    mosaics, counts = [], []
-    for start in range(0, len(images), per):
-        batch = images[start:start + per]
-        r = c = math.ceil(math.sqrt(len(batch))) if len(batch) < per else None
-        r, c = (r, c) if r else (rows, cols)
-        pad = np.zeros((r * c - len(batch),) + batch.shape[1:], np.uint8)
-        full = np.concatenate([batch, pad]) if len(pad) else batch
-        h, w = batch.shape[1:3]
-        mosaics.append(full.reshape(r, c, h, w, 3).transpose(0, 2, 1, 3, 4).reshape(r * h, c * w, 3))
-        counts.append(len(batch))
-    return mosaics, np.array(counts)
 
 
 class DigitalSearch:
@@ -95,6 +76,16 @@ class DigitalSearch:
             except ValueError:  # rate below what the code takes at this size
                 self._chains[key] = None
         return self._chains[key]
+
+    def payload_budget(self, num_symbols: int, mcs) -> tuple[TransportBlockQAM | None, int]:
+        """(the TB chain that carries an image of ``num_symbols`` channel uses at ``mcs``, the payload bytes
+        it holds); (None, 0) where the code cannot be built at that size."""
+        chain = self.chain(num_symbols, mcs)
+        return (chain, chain.k // 8 - FRAME_OVERHEAD_BYTES) if chain is not None else (None, 0)
+
+    def capacity_budget(self, num_symbols: int, snr_db: float) -> int:
+        """Payload bytes at capacity: ``num_symbols * log2(1 + SNR)`` bits."""
+        return capacity_bytes(num_symbols, snr_db)
 
     def practical(self, snr_est_db: float, num_symbols: int):
         """Link adaptation (:func:`phy.digital.practical_mcs`) among the MCS the transport block chain can
@@ -163,12 +154,11 @@ class DigitalSearch:
         same channel realisation; the TB scrambler makes the coded bits independent of the payload), so
         the link and decoder run once per image rather than once per codec. Fills ``coded``; returns the
         link's SNR estimate per image (dB)."""
-        chain = self.chain(k, mcs)
+        chain, budget = self.payload_budget(k, mcs)
         self._simulated.add((images[idx[0]].shape, mcs.name))
         for c in self.codecs:
             coded.setdefault((c, mcs.name), Outcome(np.zeros(len(images)), np.ones(len(images), bool),
                                                     [None] * len(images)))
-        budget = chain.k // 8 - FRAME_OVERHEAD_BYTES if chain is not None else 0
         fits = {(c, i): make_codec(c).fit_psnr(images[i], budget) if budget > 0 else None
                 for c in self.codecs for i in idx}
         if chain is None or all(f is None for f in fits.values()):
@@ -252,17 +242,17 @@ class DigitalSearch:
 
     def _known_psnr(self, codec, image, mcs_name) -> float:
         """The PSNR the transmitter's encode gives in the TB of ``mcs_name`` (no channel involved)."""
-        chain = self.chain(self.num_symbols(image), parse_mcs(mcs_name))
+        chain, budget = self.payload_budget(self.num_symbols(image), parse_mcs(mcs_name))
         if chain is None:
             return -1.0
-        fit = make_codec(codec).fit_psnr(image, chain.k // 8 - FRAME_OVERHEAD_BYTES)
+        fit = make_codec(codec).fit_psnr(image, budget)
         return -1.0 if fit is None else fit[2]
 
     def _capacity(self, codec, images, snr_db):
         c = make_codec(codec)
         psnr, out = np.zeros(len(images)), []
         for i, im in enumerate(images):
-            fit = c.fit_psnr(im, capacity_bytes(self.num_symbols(im), snr_db))
+            fit = c.fit_psnr(im, self.capacity_budget(self.num_symbols(im), snr_db))
             rx = fallback_image(*im.shape[:2]) if fit is None else c.decode(fit[1], im.shape[0], im.shape[1], fit[0])
             psnr[i] = psnr_u8(rx, im)
             out.append(rx)

@@ -124,9 +124,10 @@ def _psnr_ssim(rx: list, tx: list, weights=None) -> tuple[float, float]:
 
 @torch.no_grad()
 def run_baseline_point(images: list, point: SweepPoint, link_kwargs: dict, ratio: str, batch_size: int = 100,
-                       seed: int = 0, weights=None) -> dict:
+                       seed: int = 0, weights=None, capacity_budget=None) -> dict:
     """PSNR/SSIM, BER and block error rate (BLER) of a digital baseline at one point (images of any sizes);
-    a fixed MCS or capacity needs no SNR belief, so it is the channel's SNR that counts."""
+    a fixed MCS or capacity needs no SNR belief, so it is the channel's SNR that counts.
+    ``capacity_budget(num_symbols, snr_db)``: the bytes at capacity (mosaic mode's published rule)."""
     from .baseline import DigitalBaseline, codec_at_capacity, raw_256qam, split_scheme
     from .models.base import parse_ratio
 
@@ -149,7 +150,8 @@ def run_baseline_point(images: list, point: SweepPoint, link_kwargs: dict, ratio
             elif point.scheme == "raw-256qam":
                 res = raw_256qam(batch, snr, channel, generator=gen)
             else:
-                res = codec_at_capacity(codec, batch, num_symbols, snr)
+                res = codec_at_capacity(codec, batch, num_symbols, snr,
+                                        capacity_budget(num_symbols, snr) if capacity_budget else None)
             for i, im in zip(part, res.images):
                 rx[i] = im
             failures, errors, bits = failures + res.failures, errors + res.bit_errors, bits + res.bits
@@ -196,7 +198,7 @@ def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas
     (those already in ``out`` are read back, not rerun), plus best-MCS envelope rows.
 
     ``mosaic="8x8"`` codes the images 64 at a time as one picture (the published CIFAR-10 baseline's
-    rule; see :mod:`semcom.digital`); baselines only. ``mismatches``: the dB by which the channel is worse
+    rule; see :mod:`semcom.mosaic`); baselines only. ``mismatches``: the dB by which the channel is worse
     than the transmitter believes (see the module's docstring)."""
     from .baseline import DIGITAL, expand_baselines, parse_scheme
 
@@ -225,7 +227,7 @@ def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas
         if grid:
             if not images.uniform:
                 raise ValueError("--mosaic needs images of one size")
-            from .digital import tile_mosaics
+            from .mosaic import published_capacity_bytes, tile_mosaics
 
             mosaics, weights = tile_mosaics(images.images, grid)
             check_baseline_inputs(ImageSet(mosaics, [f"mosaic[{i}]" for i in range(len(mosaics))]), baselines)
@@ -249,7 +251,8 @@ def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas
         elif point.key() in done:
             rows.append(done[point.key()])
         elif point.scheme in baselines:
-            row = run_baseline_point(baseline_images, point, link_kwargs or {}, ratio, weights=weights)
+            row = run_baseline_point(baseline_images, point, link_kwargs or {}, ratio, weights=weights,
+                                     capacity_budget=published_capacity_bytes if grid else None)
             rows.append(row)
             if out:
                 append_csv(Path(out), row)
@@ -304,12 +307,14 @@ def _digital_search(baselines, ratio: str, weights, grid, progress: bool):
     from .codecs import available_codecs
     from .digital import DigitalSearch, semvit_mcs
     from .models.base import parse_ratio
+    from .mosaic import MosaicSearch
 
     if DIGITAL not in baselines:
         return None
-    codecs = ["heic"] if grid else available_codecs()  # the published mosaic baseline is BPG (HEVC) only
-    return DigitalSearch(float(parse_ratio(ratio)), codecs, mcs=semvit_mcs() if grid else None, weights=weights,
-                         progress=_bar(None, progress, "transport blocks", "TB"))
+    bar = _bar(None, progress, "transport blocks", "TB")
+    if grid:  # the published mosaic baseline: BPG (HEVC 4:4:4) only, its MCS set and byte budget
+        return MosaicSearch(float(parse_ratio(ratio)), ["heic444"], mcs=semvit_mcs(), weights=weights, progress=bar)
+    return DigitalSearch(float(parse_ratio(ratio)), available_codecs(), weights=weights, progress=bar)
 
 
 def plot_sweep(rows: list[dict], png: Path) -> None:

@@ -140,3 +140,22 @@ def test_practical_mcs_is_one_the_chain_can_build_at_the_images_size():
     assert search.practical(at, photo).name == "nr64-mcs3"  # nr64-mcs4's rate 0.30 would need repetition
     assert search.chain(photo, search.grid[1]) is None
     assert search.practical(at, 1024).name == "nr64-mcs4"  # a CIFAR image's short TB takes it
+
+
+def test_heic_turns_off_the_psy_settings_libheif_turns_on():
+    """libheif's x265 plugin sets psy-rd, psy-rdoq and AQ after tune=psnr; the HEIC codec's x265: parameters turn
+    them off again, which must give a higher PSNR at the same byte budget than tune=psnr alone."""
+    pytest.importorskip("pillow_heif")
+    from semcom.codecs import HEIC444, _pil_bytes
+    from semcom.mosaic import tile_mosaics
+    from tests.conftest import smooth_images
+
+    class TunePsnrOnly(HEIC444):
+        def _file(self, image, quality, variant):
+            return _pil_bytes(image, "HEIF", quality=quality, chroma=444,
+                              enc_params={"preset": "slower", "tune": "psnr"})
+
+    mosaic = tile_mosaics(smooth_images(16, seed=3), (4, 4))[0][0].astype(float)
+    mosaic = np.clip(mosaic + np.random.default_rng(0).normal(0, 12, mosaic.shape), 0, 255).astype(np.uint8)
+    for budget in (3000, 8000):
+        assert HEIC444().fit_psnr(mosaic, budget)[2] > TunePsnrOnly().fit_psnr(mosaic, budget)[2] + 0.1

@@ -124,7 +124,7 @@ def test_sweep_refuses_bad_images_before_any_work(tmp_path, capsys):
 
 
 def test_mosaic_tiles_64_and_the_rest():
-    from semcom.digital import tile_mosaics
+    from semcom.mosaic import tile_mosaics
 
     images = np.random.default_rng(0).integers(0, 256, (80, 32, 32, 3), dtype=np.uint8)
     mosaics, counts = tile_mosaics(images, (8, 8))
@@ -134,6 +134,48 @@ def test_mosaic_tiles_64_and_the_rest():
         from semcom.sweep import _parse_mosaic
 
         _parse_mosaic("8by8")
+
+
+@pytest.mark.parametrize("count, shape", [(1024, (32, 32)), (784, (28, 28)), (16, (4, 4)), (1000, (25, 40)),
+                                          (12, (3, 4)), (17, (1, 17))])
+def test_mosaic_last_group_laid_out_as_imbatchtoimage(count, shape):
+    """The published notebook's layout: rows the largest divisor not above sqrt(count), no padding."""
+    from semcom.mosaic import tile_mosaics
+
+    images = np.random.default_rng(1).integers(0, 256, (1024 + count, 4, 4, 3), dtype=np.uint8)
+    mosaics, counts = tile_mosaics(images, (32, 32))
+    assert counts.tolist() == [1024, count]
+    rows, cols = shape
+    assert mosaics[-1].shape == (rows * 4, cols * 4, 3)
+    last = images[1024:]
+    assert np.array_equal(mosaics[-1][-4:, -4:], last[-1]) and np.array_equal(mosaics[-1][:4, 4:8], last[1])
+
+
+def test_mosaic_budget_is_the_published_one():
+    """b * 3072 * ratio * bits / 8 bytes plus 22 free header bytes; the TB carries all of it."""
+    from phy.digital import parse_mcs
+    from semcom.baseline import FRAME_OVERHEAD_BYTES
+    from semcom.mosaic import MosaicSearch
+
+    search = MosaicSearch(1 / 6, ["heic444"], mcs=["ldpc1/2-qpsk"])
+    k = 64 * 3072 // 6  # channel uses of one mosaic of 64 CIFAR images
+    assert search.capacity_budget(k, 0.0) == 64 * 512 // 8 + 22 - FRAME_OVERHEAD_BYTES
+    chain, budget = search.payload_budget(k, parse_mcs("ldpc1/2-qpsk"))
+    assert budget == 4096 + 22 - FRAME_OVERHEAD_BYTES and chain.k // 8 >= budget + FRAME_OVERHEAD_BYTES
+    assert k < chain.num_symbols < 1.03 * k  # stretched by the 22 bytes, the CRCs and the TB-size steps only
+
+
+def test_mosaic_capacity_row_takes_the_published_budget(npz_data, capsys):
+    pytest.importorskip("pillow_heif")
+    from semcom.codecs import make_codec
+    from semcom.mosaic import published_capacity_bytes, tile_mosaics
+
+    assert main(["sweep", "--baseline", "heic444@capacity", "--mosaic", "4x4", "--link", "flat", "--snr", "10",
+                 "--data", str(npz_data), "--limit", "16", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)[0]
+    mosaic = tile_mosaics(np.load(npz_data)["x_test"][:16], (4, 4))[0][0]
+    fit = make_codec("heic444").fit_psnr(mosaic, published_capacity_bytes(16 * 512, 10.0))
+    assert row["n_images"] == 1 and row["psnr_db"] == pytest.approx(fit[2], abs=1e-3)
 
 
 def test_sweep_names_the_missing_extra_in_one_line(npz_data, monkeypatch, capsys):
