@@ -211,6 +211,7 @@ class FrameSearch:
         self._y, self._scale = _clean(y)
         self._candidates: list[int] = []
         self._refined: dict[int, Detection | None] = {}  # plateau start -> its frame, or None
+        self._batch = 1  # plateau starts the next refinement takes on
         if self._y is None or self._y.shape[-1] < preamble.length + STF_PERIOD:
             return
         self._m, self._p = stf_metric(self._y)
@@ -251,10 +252,12 @@ class FrameSearch:
 
     def _refine_from(self, first: int) -> None:
         """Refine, in batches of one segment length, the plateau starts a search from ``first`` would
-        try when every one were a false alarm (one per STF length: in a stream, one per frame), up to
-        ``REFINE_BATCH`` of them; a search that jumps elsewhere refines its start on demand."""
+        try when every one were a false alarm (one per STF length: in a stream, one per frame): ``first``
+        alone the first time (a caller that wants one frame pays for one), then up to ``REFINE_BATCH``;
+        a search that jumps elsewhere refines its start on demand."""
         heads, i = [], bisect.bisect_left(self._candidates, first)
-        while i < len(self._candidates) and len(heads) < REFINE_BATCH:
+        limit, self._batch = self._batch, REFINE_BATCH
+        while i < len(self._candidates) and len(heads) < limit:
             c = self._candidates[i]
             if c not in self._refined:
                 heads.append(c)
