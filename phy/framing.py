@@ -120,7 +120,7 @@ class FrameReceiver:
             if det is None:
                 return
             if det.start not in cut:
-                cut.update(self._cut(y, [det, *search.found_after(det.start)]))
+                cut.update(self._cut(y, [det, *(d for d in search.found_after(det.start) if d.start not in cut)]))
             frame = cut[det.start]
             yield frame
             if frame.truncated:
@@ -134,9 +134,8 @@ class FrameReceiver:
         frames = {d.start: RxFrame(detection=d, frame_start=d.preamble_start, end=d.start,
                                    noise_var=d.noise_var / d.signal_power) for d in dets}
         whole = [d for d in dets if d.start + self.header_length <= n]
-        for d in dets:
-            if d.start + self.header_length > n:
-                frames[d.start].error, frames[d.start].truncated = "header: capture ends inside the header", True
+        for d in dets[len(whole):]:  # starts are ascending: the capture ends inside these headers
+            frames[d.start].error, frames[d.start].truncated = "header: capture ends inside the header", True
         bodies: dict[int, list[Detection]] = {}
         if whole:
             front = self._windows(y, whole, -2 * n_fft, 2 * n_fft + self.header_length)  # [B, rx, LTF + header]
