@@ -11,7 +11,10 @@ call (``Transceiver.receive``), and by detection alone; a stream of
 (``Transceiver.receive_all``, decoding the frames as one batch, as the GNU
 Radio sink does). Reported: median over ``--repeats`` runs, as samples/s, and the
 ratio to 1.92 MS/s (the seed setup) and 61.44 MS/s (Pluto's maximum); a ratio
->= 1 keeps up in real time.
+>= 1 keeps up in real time. Two parts of the stream are also timed alone, each
+against the stream's samples: the PHY front end (``FrameReceiver.frames``:
+search, headers, bodies cut) and the JSCC decoder on as many frames in one call;
+what is left of the stream's time is the OFDM receiver (estimation, equalisation).
 
 ``--runtime onnx|onnx-int8`` runs the JSCC decoder in ONNX Runtime (int8: calibrated
 on the CIFAR-10 training images of ``--data``/``$SEMCOM_DATA``); the table then also
@@ -90,9 +93,15 @@ def main(argv=None) -> int:
             checks.append(f"- {model}: decoder PSNR {got:.2f} dB with {args.runtime}, {ref:.2f} dB with torch "
                           f"({got - ref:+.2f} dB; {len(check_images)} images, AWGN 10 dB)")
         tag = model if args.runtime == "torch" else f"{model}, {args.runtime}"
+        count = args.stream_frames
+        symbols = torch.randn(count, net.num_symbols(*image.shape[:2]), dtype=torch.complex64)
+        snr = torch.full((count,), 10.0)
         stages = [(f"whole receiver, one frame per call ({tag})", frame, lambda: trx.receive(capture)),
-                  (f"whole receiver, stream of {args.stream_frames} frames ({tag})", stream,
-                   lambda: trx.receive_all(stream))]
+                  (f"whole receiver, stream of {count} frames ({tag})", stream, lambda: trx.receive_all(stream)),
+                  (f"of which frame search, headers and bodies cut, stream of {count} frames ({tag})", stream,
+                   lambda: list(trx.receiver.frames(stream))),
+                  (f"of which JSCC decoder alone, {count} frames in one batch ({tag})", stream,
+                   lambda: codec.decode(symbols, snr, image.shape[:2]))]
         if not rows:
             stages.append(("detection + CFO + SNR only", capture, lambda: synchronize(capture, trx.preamble, trx.fs)))
         for name, samples, fn in stages:
@@ -105,7 +114,8 @@ def main(argv=None) -> int:
              f"Medians of {args.repeats} runs. Samples/s counts the stream samples handled: one frame "
              f"({frame.shape[-1]} samples) per call for the one-frame path (each call is given a capture of two "
              f"frame lengths, as `semcom ota` does), the whole buffer for the stream and for detection. "
-             f"A ratio >= 1 keeps up in real time. Load average when it started: {load:.1f} "
+             f"A ratio >= 1 keeps up in real time. 1-minute load average: {load:.1f} when it started, "
+             f"{os.getloadavg()[0]:.1f} when it ended on {os.cpu_count()} cores "
              f"(other jobs on the machine slow every row alike).", "",
              "| stage | samples | median (ms) | samples/s | vs 1.92 MS/s | vs 61.44 MS/s |",
              "| --- | --- | --- | --- | --- | --- |"]

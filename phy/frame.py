@@ -98,12 +98,11 @@ class FrameHeader:
         bits = np.asarray(bits, np.uint8)
         if bits.shape != (HEADER_BITS + CRC_BITS,):
             raise FrameError(f"header needs {HEADER_BITS + CRC_BITS} bits, got {bits.shape}")
-        crc = int("".join(map(str, bits[HEADER_BITS:])), 2)
-        if binascii.crc_hqx(np.packbits(bits[:HEADER_BITS]).tobytes(), 0xFFFF) != crc:
+        if binascii.crc_hqx(np.packbits(bits[:HEADER_BITS]).tobytes(), 0xFFFF) != _unsigned(bits[HEADER_BITS:]):
             raise FrameError("header CRC mismatch")
         values, pos = {}, 0
         for name, b in FIELDS:
-            values[name] = int("".join(map(str, bits[pos:pos + b])), 2)
+            values[name] = _unsigned(bits[pos:pos + b])
             pos += b
         if values.pop("magic") != MAGIC:
             raise FrameError("not a semcom-sdr frame (magic mismatch)")
@@ -113,6 +112,11 @@ class FrameHeader:
             return cls(**values)
         except ValueError as exc:
             raise FrameError(str(exc)) from exc
+
+
+def _unsigned(bits: np.ndarray) -> int:
+    """The unsigned integer of ``bits`` (most significant first, at most 63)."""
+    return int(bits.astype(np.int64) @ (1 << np.arange(len(bits) - 1, -1, -1, dtype=np.int64)))
 
 
 def snr_code(snr_db: float) -> int:
@@ -143,14 +147,15 @@ def header_waveform(header: FrameHeader, cfg: OFDMConfig) -> torch.Tensor:
 
 
 def ltf_channel(y: torch.Tensor, ltf_start: int, preamble: Preamble) -> torch.Tensor:
-    """Channel estimate per receive antenna from the two LTF copies: [rx, N] (zero off the used subcarriers)."""
+    """Channel estimate per receive antenna from the two LTF copies: [..., rx, n] -> [..., rx, N]
+    (zero off the used subcarriers)."""
     n = preamble.cfg.fft_size
-    copies = y[:, ltf_start:ltf_start + 2 * n].reshape(y.shape[0], 2, n).mean(1)
+    copies = y[..., ltf_start:ltf_start + 2 * n].unflatten(-1, (2, n)).mean(-2)
     freq = torch.fft.fftshift(torch.fft.fft(copies, norm="ortho"), dim=-1)
     sent = torch.fft.fftshift(torch.fft.fft(preamble.ltf_symbol, norm="ortho"))  # what the LTF put on each RE
     used = torch.as_tensor(preamble.cfg.used_subcarriers)
     h = torch.zeros_like(freq)
-    h[:, used] = freq[:, used] / sent[used]
+    h[..., used] = freq[..., used] / sent[used]
     return h
 
 
@@ -159,22 +164,40 @@ def decode_header(y: torch.Tensor, start: int, h: torch.Tensor, cfg: OFDMConfig)
 
     Raises :class:`FrameError` when it does not check out.
     """
+    return chase_decode(header_llrs(y[None], start, h[None], cfg)[0])
+
+
+def decode_headers(y: torch.Tensor, start: int, h: torch.Tensor, cfg: OFDMConfig) -> list:
+    """:func:`decode_header` of a batch: ``y`` [B, rx, n], ``h`` [B, rx, N] -> B headers, each a
+    :class:`FrameHeader` or the :class:`FrameError` it failed with."""
+    out = []
+    for llr in header_llrs(y, start, h, cfg):
+        try:
+            out.append(chase_decode(llr))
+        except FrameError as exc:
+            out.append(exc)
+    return out
+
+
+def header_llrs(y: torch.Tensor, start: int, h: torch.Tensor, cfg: OFDMConfig) -> np.ndarray:
+    """Soft header bits [B, 176] (> 0: bit 0, the two copies combined) of ``y`` [B, rx, n] whose
+    header starts at ``start``, with ``h`` [B, rx, N]. Raises :class:`FrameError` when ``y`` ends inside it."""
     n_sym, used = header_symbols(cfg), torch.as_tensor(cfg.used_subcarriers)
-    seg = y[:, start:start + n_sym * cfg.symbol_length]
+    seg = y[..., start:start + n_sym * cfg.symbol_length]
     if seg.shape[-1] < n_sym * cfg.symbol_length:
         raise FrameError("capture ends inside the header")
-    sym = seg.reshape(y.shape[0], n_sym, cfg.symbol_length)[..., cfg.cp_length:]
-    grid = torch.fft.fftshift(torch.fft.fft(sym, norm="ortho"), dim=-1)[..., used]  # [rx, n_sym, U]
-    z = (h[:, None, used].conj() * grid).sum(0).to(torch.complex128)  # MRC over antennas: [n_sym, U]
+    sym = seg.unflatten(-1, (n_sym, cfg.symbol_length))[..., cfg.cp_length:]
+    grid = torch.fft.fftshift(torch.fft.fft(sym, norm="ortho"), dim=-1)[..., used]  # [B, rx, n_sym, U]
+    z = (h[..., None, used].conj() * grid).sum(1).to(torch.complex128)  # MRC over antennas: [B, n_sym, U]
     # noise power from the imaginary parts (BPSK sends none): per OFDM symbol, times a per-subcarrier
     # factor where a narrowband interferer stands out (as phy.ofdm.estimation.body_noise_variance)
     q = z.imag.square()
-    per_symbol = q.mean(-1, keepdim=True)  # [n_sym, 1]
-    per_subcarrier = smooth_subcarriers(q.mean(0)[None], SUBCARRIER_WINDOW)  # [1, U]
-    noise = per_symbol * narrowband_shape(per_subcarrier)  # [n_sym, U]
-    noise = noise.clamp_min(1e-9 * float(z.real.square().mean()) + 1e-300)
-    llr = (z.real / noise).reshape(-1)[: (HEADER_BITS + CRC_BITS) * REPETITION]
-    return chase_decode(llr.reshape(REPETITION, -1).sum(0).numpy())  # combine the repeats
+    per_symbol = q.mean(-1, keepdim=True)  # [B, n_sym, 1]
+    per_subcarrier = smooth_subcarriers(q.mean(1), SUBCARRIER_WINDOW)  # [B, U]
+    noise = per_symbol * narrowband_shape(per_subcarrier)[:, None]  # [B, n_sym, U]
+    noise = noise.clamp_min(1e-9 * z.real.square().mean((1, 2))[:, None, None] + 1e-300)
+    llr = (z.real / noise).flatten(1)[:, : (HEADER_BITS + CRC_BITS) * REPETITION]
+    return llr.unflatten(1, (REPETITION, -1)).sum(1).numpy()  # combine the repeats
 
 
 def chase_decode(llr: np.ndarray, flips: int = CHASE_BITS) -> FrameHeader:

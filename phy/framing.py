@@ -28,9 +28,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from .frame import FrameError, FrameHeader, decode_header, header_length, header_waveform, ltf_channel
+from .frame import FrameError, FrameHeader, decode_headers, header_length, header_waveform, ltf_channel
 from .ofdm import OFDMConfig
-from .sync import Detection, FrameSearch, Preamble, correct_cfo
+from .sync import Detection, FrameSearch, Preamble, cfo_rotation
 from .timing import body_margin
 
 PEAK_AMPLITUDE = 0.7  # of the radio's full scale
@@ -110,51 +110,66 @@ class FrameReceiver:
 
     def frames(self, capture, search_from: int = 0) -> Iterator[RxFrame]:
         """Every frame of ``capture`` ([rx, n] or [n], anything), in order, to the end of the
-        capture; a frame cut by the end comes last with ``truncated=True``. Never raises on bad IQ."""
+        capture; a frame cut by the end comes last with ``truncated=True``. Never raises on bad IQ.
+
+        The frames the search has found ahead are cut out together (:meth:`_cut`, one batch)."""
         search = FrameSearch(capture, self.preamble, self.fs)
-        y, pos = search.samples, search_from
+        y, pos, cut = search.samples, search_from, {}
         while y is not None:
             det = search.find(pos)
             if det is None:
                 return
-            frame = self._cut(y, det)
+            if det.start not in cut:
+                cut.update(self._cut(y, [det, *(d for d in search.found_after(det.start) if d.start not in cut)]))
+            frame = cut[det.start]
             yield frame
             if frame.truncated:
                 return
             pos = frame.end
 
-    def _cut(self, y: torch.Tensor, det: Detection) -> RxFrame:
-        """Header and (normalised, CFO-corrected) body of the frame ``det`` found in ``y`` [rx, n]."""
-        gain = 1.0 / math.sqrt(det.signal_power)  # AGC: the LTF's REs back to unit power
-        ltf_start = det.start - 2 * self.cfg.fft_size
-        body_start = det.start + self.header_length
-        frame = RxFrame(detection=det, frame_start=det.preamble_start, end=body_start,
-                        noise_var=det.noise_var / det.signal_power)
-        front = correct_cfo(y[:, ltf_start:body_start] * gain, det.cfo_hz, self.fs, first_index=ltf_start)
-        try:
-            header = decode_header(front, det.start - ltf_start, ltf_channel(front, 0, self.preamble), self.cfg)
-        except FrameError as exc:
-            frame.error = f"header: {exc}"
-            frame.truncated = "ends inside" in str(exc)
-            frame.end = det.start
-            return frame
-        frame.header = header
-        frame.error = self.check(header) if self.check is not None else None
-        if frame.error:
-            return frame
-        length = self.body_samples(header)
-        body = y[:, body_start:body_start + length]
-        if body.shape[-1] < length:
-            frame.error = "capture ends inside the frame body"
-            frame.truncated = True
-            return frame
-        frame.body = correct_cfo(body * gain, det.cfo_hz, self.fs, first_index=body_start)
-        margin = body_margin(length)
-        tail = y[:, body_start + length:body_start + length + margin]
-        tail = torch.nn.functional.pad(tail, (0, margin - tail.shape[-1]))
-        frame.tail = correct_cfo(tail * gain, det.cfo_hz, self.fs, first_index=body_start + length)
-        frame.end = body_start + length
-        return frame
+    def _cut(self, y: torch.Tensor, dets: list[Detection]) -> dict[int, RxFrame]:
+        """Header and (normalised, CFO-corrected) body of the frames ``dets`` found in ``y`` [rx, n], by
+        :attr:`Detection.start`; headers in one batch, bodies in one per length."""
+        n_fft, n = self.cfg.fft_size, y.shape[-1]
+        frames = {d.start: RxFrame(detection=d, frame_start=d.preamble_start, end=d.start,
+                                   noise_var=d.noise_var / d.signal_power) for d in dets}
+        whole = [d for d in dets if d.start + self.header_length <= n]
+        for d in dets[len(whole):]:  # starts are ascending: the capture ends inside these headers
+            frames[d.start].error, frames[d.start].truncated = "header: capture ends inside the header", True
+        bodies: dict[int, list[Detection]] = {}
+        if whole:
+            front = self._windows(y, whole, -2 * n_fft, 2 * n_fft + self.header_length)  # [B, rx, LTF + header]
+            for d, header in zip(whole, decode_headers(front, 2 * n_fft, ltf_channel(front, 0, self.preamble),
+                                                       self.cfg)):
+                frame = frames[d.start]
+                if isinstance(header, FrameError):
+                    frame.error = f"header: {header}"
+                    continue
+                frame.header, frame.end = header, d.start + self.header_length
+                frame.error = self.check(header) if self.check is not None else None
+                if frame.error:
+                    continue
+                length = self.body_samples(header)
+                if frame.end + length > n:
+                    frame.error, frame.truncated = "capture ends inside the frame body", True
+                    continue
+                bodies.setdefault(length, []).append(d)
+        for length, group in bodies.items():
+            w = self._windows(y, group, self.header_length, length + body_margin(length))  # [B, rx, body + margin]
+            for d, samples in zip(group, w):
+                frame = frames[d.start]
+                frame.body, frame.tail, frame.end = samples[:, :length], samples[:, length:], frame.end + length
+        return frames
+
+    def _windows(self, y: torch.Tensor, dets: list[Detection], offset: int, length: int) -> torch.Tensor:
+        """``y[:, d.start + offset:][:, :length]`` of each of ``dets`` [B, rx, length], brought to the
+        transmitted level (AGC: the LTF's REs to unit power) and CFO-corrected; zeros past the capture's end."""
+        first = torch.as_tensor([d.start + offset for d in dets])
+        k = first[:, None] + torch.arange(length)  # [B, length]
+        w = y[:, k.clamp_max(y.shape[-1] - 1)].transpose(0, 1)  # [B, rx, length]
+        w = torch.where((k < y.shape[-1])[:, None], w, torch.zeros((), dtype=w.dtype))
+        gain = torch.as_tensor([1.0 / math.sqrt(d.signal_power) for d in dets], dtype=torch.float32)
+        return w * gain[:, None, None] * cfo_rotation([d.cfo_hz for d in dets], first, length, self.fs)[:, None]
 
 
 class FrameStream:

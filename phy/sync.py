@@ -38,6 +38,7 @@ PLATEAU_RUN = 3 * STF_PERIOD  # the metric must stay above threshold this long
 DC_WINDOW = 1024  # samples in the moving mean removed as DC (a multiple of the FFT size: nulls on the subcarriers)
 ENERGY_FLOOR = 1e-9  # windows below this fraction of the capture's mean energy hold no frame (zero stretches)
 LTF_THRESHOLD = 0.4  # normalised LTF correlation (0..1) each of its two copies must reach to confirm a frame
+REFINE_BATCH = 64  # plateau starts refined together (bounds the memory a plateau-rich capture takes)
 
 
 @dataclass(frozen=True)
@@ -111,24 +112,31 @@ def _ifft_centred(freq: np.ndarray) -> np.ndarray:
 
 def _clean(y) -> tuple[torch.Tensor, float] | tuple[None, float]:
     """[n] or [rx, n] complex -> (complex64 [rx, n] without DC, scaled to peak 1; the scale), or
-    (None, 0) when unusable. NaN/Inf samples are set to 0."""
+    (None, 0) when unusable. NaN/Inf samples are set to 0. A complex128 capture is scaled in its
+    own precision (its level may exceed complex64's range), anything else in complex64."""
     y = torch.as_tensor(np.asarray(y)) if not isinstance(y, torch.Tensor) else y
     if y.dim() == 1:
         y = y[None]
     if y.dim() != 2 or y.shape[-1] == 0 or not y.is_complex():
         return None, 0.0
-    y = y.to(torch.complex128)
+    if y.dtype != torch.complex128:
+        y = y.to(torch.complex64)
     finite = torch.isfinite(torch.view_as_real(y)).all(-1)
     if not finite.all():
         y = torch.where(finite, y, torch.zeros_like(y))  # blank NaN/Inf samples
-    peak = y.abs().max()
+    peak = torch.view_as_real(y).abs().amax()  # the largest I or Q magnitude: |y| <= sqrt(2) peak
     if not torch.isfinite(peak) or peak == 0:
         return None, 0.0
-    y = remove_dc(y / peak)
-    peak2 = y.abs().max()
+    y = remove_dc((y / peak).to(torch.complex64))
+    peak2 = _power(y).amax().sqrt()
     if peak2 == 0:  # a pure DC capture
         return None, 0.0
-    return (y / peak2).to(torch.complex64), float(peak * peak2)
+    return y / peak2, float(peak) * float(peak2)
+
+
+def _power(y: torch.Tensor) -> torch.Tensor:
+    """|y|^2 of complex ``y`` (real and imaginary parts squared: no square root)."""
+    return torch.view_as_real(y).square().sum(-1)
 
 
 def remove_dc(y: torch.Tensor, window: int = DC_WINDOW) -> torch.Tensor:
@@ -142,11 +150,17 @@ def remove_dc(y: torch.Tensor, window: int = DC_WINDOW) -> torch.Tensor:
         return y - y.mean(-1, keepdim=True)
     half = min(window, n) // 2
     c = torch.cumsum(torch.nn.functional.pad(y.to(torch.complex128), (1, 0)), dim=-1)  # [rx, n + 1]
+    # the window of sample k is [max(k - half, 0), min(k + half, n - 1)]: running sums at its two ends
+    upper = torch.cat([c[:, half + 1:], c[:, -1:].expand(-1, half)], dim=-1)  # [rx, n]
+    lower = torch.cat([c[:, :1].expand(-1, half), c[:, :n - half]], dim=-1)
     k = torch.arange(n)
-    lo, hi = (k - half).clamp_min(0), (k + half).clamp_max(n - 1) + 1
-    mean = (c[:, hi] - c[:, lo]) / (hi - lo)
-    zero = (c[:, hi] == c[:, lo]) & (y == 0)  # exact zeros with nothing else in the window: leave them
-    return torch.where(zero, torch.zeros_like(y), y - mean.to(y.dtype))
+    count = (k + half).clamp_max(n - 1) + 1 - (k - half).clamp_min(0)
+    total = upper - lower  # [rx, n]: the window's sum
+    out = y - (total / count).to(y.dtype)
+    zero = y == 0
+    if zero.any():  # exact zeros with nothing else in the window: leave them
+        out = torch.where(zero & (total == 0), torch.zeros_like(y), out)
+    return out
 
 
 def _sliding_sum(x: torch.Tensor, window: int) -> torch.Tensor:
@@ -166,14 +180,14 @@ def stf_metric(y: torch.Tensor, window: int = METRIC_WINDOW) -> tuple[torch.Tens
     :input y: [rx, n], complex. :output: (M [n - window - 16 + 1] float32 in 0..1, P [same] complex).
     """
     lag = STF_PERIOD
-    y = y.to(torch.complex128)
     prod = y[:, :-lag] * y[:, lag:].conj()  # [rx, n - lag]
-    p = _sliding_sum(prod, window).sum(0)
-    r1 = _sliding_sum(y[:, :-lag].abs().square(), window).sum(0).clamp_min(0)
-    r2 = _sliding_sum(y[:, lag:].abs().square(), window).sum(0).clamp_min(0)
-    floor = ENERGY_FLOOR * window * float(y.abs().square().sum(0).mean())
+    p = _sliding_sum(prod, window).sum(0)  # [n - lag - window + 1]
+    power = _power(y).sum(0)  # [n]
+    energy = _sliding_sum(power, window).clamp_min(0)  # [n - window + 1]: R1 = energy[:-lag], R2 = energy[lag:]
+    r1, r2 = energy[:len(p)], energy[lag:]
+    floor = ENERGY_FLOOR * window * float(power.double().mean())
     quiet = (r1 <= floor) | (r2 <= floor)
-    m = p.abs().square() / torch.where(quiet, torch.ones_like(r1), r1 * r2)
+    m = _power(p) / torch.where(quiet, torch.ones_like(r1), r1 * r2)
     m = torch.where(quiet, torch.zeros_like(m), m).clamp(0.0, 1.0)
     return m.float(), p.to(torch.complex64)
 
@@ -196,6 +210,8 @@ class FrameSearch:
         self.preamble, self.fs = preamble, sample_rate_sps
         self._y, self._scale = _clean(y)
         self._candidates: list[int] = []
+        self._refined: dict[int, Detection | None] = {}  # plateau start -> its frame, or None
+        self._batch = 1  # plateau starts the next refinement takes on
         if self._y is None or self._y.shape[-1] < preamble.length + STF_PERIOD:
             return
         self._m, self._p = stf_metric(self._y)
@@ -222,13 +238,35 @@ class FrameSearch:
         i = bisect.bisect_left(self._candidates, search_from)
         while i < len(self._candidates):
             c = self._candidates[i]
-            mid = c + PLATEAU_RUN // 2  # estimate the coarse CFO inside the plateau
-            det = _refine(self._y, self.preamble, self.fs, c, self._p[mid], float(self._m[mid]))
-            if det is not None:
-                power = self._scale ** 2
-                return replace(det, noise_var=det.noise_var * power, signal_power=det.signal_power * power)
+            if c not in self._refined:
+                self._refine_from(c)
+            if self._refined[c] is not None:
+                return self._refined[c]
             i = bisect.bisect_left(self._candidates, c + self.preamble.stf_length, lo=i + 1)  # past this plateau
         return None
+
+    def found_after(self, start: int) -> list[Detection]:
+        """The frames already refined (see :meth:`find`) that begin after ``start`` (a
+        :attr:`Detection.start`), in order: candidates for the next :meth:`find` calls."""
+        return sorted((d for d in self._refined.values() if d is not None and d.start > start), key=lambda d: d.start)
+
+    def _refine_from(self, first: int) -> None:
+        """Refine, in batches of one segment length, the plateau starts a search from ``first`` would
+        try when every one were a false alarm (one per STF length: in a stream, one per frame): ``first``
+        alone the first time (a caller that wants one frame pays for one), then up to ``REFINE_BATCH``;
+        a search that jumps elsewhere refines its start on demand."""
+        heads, i = [], bisect.bisect_left(self._candidates, first)
+        limit, self._batch = self._batch, REFINE_BATCH
+        while i < len(self._candidates) and len(heads) < limit:
+            c = self._candidates[i]
+            if c not in self._refined:
+                heads.append(c)
+            i = bisect.bisect_left(self._candidates, c + self.preamble.stf_length, lo=i + 1)
+        mid = torch.as_tensor(heads) + PLATEAU_RUN // 2  # estimate the coarse CFO inside the plateau
+        power = self._scale ** 2
+        for c, det in zip(heads, _refine(self._y, self.preamble, self.fs, heads, self._p[mid], self._m[mid])):
+            self._refined[c] = None if det is None else \
+                replace(det, noise_var=det.noise_var * power, signal_power=det.signal_power * power)
 
 
 def synchronize(y, preamble: Preamble, sample_rate_sps: float, threshold: float = 0.2,
@@ -241,65 +279,86 @@ def synchronize(y, preamble: Preamble, sample_rate_sps: float, threshold: float 
     return FrameSearch(y, preamble, sample_rate_sps, threshold).find(search_from)
 
 
-def _refine(y: torch.Tensor, pre: Preamble, fs: float, coarse: int, p: torch.Tensor,
-            metric: float) -> Detection | None:
+def _refine(y: torch.Tensor, pre: Preamble, fs: float, coarse: list[int], p: torch.Tensor,
+            metric: torch.Tensor) -> list[Detection | None]:
+    """The frames at plateau starts ``coarse`` [B] (metric ``metric`` [B], lag product ``p`` [B] inside
+    the plateau), None where no LTF follows: every segment of one length is worked on as one batch."""
     n_fft = pre.cfg.fft_size
-    cfo = -float(torch.angle(p)) * fs / (2 * math.pi * STF_PERIOD)
     # the plateau starts between METRIC_WINDOW before and (STF length - window - lag) after the STF start
-    lo = coarse + pre.ltf_offset - (pre.stf_length - METRIC_WINDOW - STF_PERIOD) - STF_PERIOD
-    hi = coarse + pre.ltf_offset + METRIC_WINDOW + STF_PERIOD
-    seg_end = min(y.shape[-1], hi + 2 * n_fft)
-    if lo < 0 or seg_end - lo < 2 * n_fft + STF_PERIOD:
-        return None
-    k = torch.arange(lo, seg_end, dtype=torch.float64)
-    rot = torch.exp(-2j * math.pi * cfo * k / fs).to(torch.complex64)
-    seg = y[:, lo:seg_end] * rot  # coarse-CFO corrected
-    corr = _xcorr(seg, pre.ltf_symbol)  # [positions]
-    energy = _sliding_sum(seg.abs().square().sum(0), n_fft).real.float()[: len(corr)]
-    floor = ENERGY_FLOOR * float(energy.max()) if len(energy) else 0.0  # FFT residue in quiet stretches
-    norm = (corr.abs() / (energy.clamp_min(max(floor, 1e-30)).sqrt() * math.sqrt(n_fft))).clamp_max(1.0)
+    lo = [c + pre.ltf_offset - (pre.stf_length - METRIC_WINDOW - STF_PERIOD) - STF_PERIOD for c in coarse]
+    span = pre.stf_length + STF_PERIOD  # hi - lo, where hi = c + ltf_offset + METRIC_WINDOW + STF_PERIOD
+    seg_end = [min(y.shape[-1], a + span + 2 * n_fft) for a in lo]
+    out: list[Detection | None] = [None] * len(coarse)
+    groups: dict[int, list[int]] = {}
+    for j, (a, b) in enumerate(zip(lo, seg_end)):
+        if a >= 0 and b - a >= 2 * n_fft + STF_PERIOD:
+            groups.setdefault(b - a, []).append(j)
+    cfo = (-torch.angle(p.to(torch.complex64)).double() * fs / (2 * math.pi * STF_PERIOD)).tolist()
+    for length, rows in groups.items():
+        dets = _refine_segments(y, pre, fs, [lo[j] for j in rows], length, [cfo[j] for j in rows], span)
+        for j, det in zip(rows, dets):
+            out[j] = None if det is None else replace(det, metric=float(metric[j]))
+    return out
+
+
+def _refine_segments(y: torch.Tensor, pre: Preamble, fs: float, lo: list[int], length: int, cfo: list[float],
+                     span: int) -> list[Detection | None]:
+    """LTF timing, fine CFO and SNR in segments ``y[:, lo[b]:lo[b] + length]`` [B, rx, length] after
+    removing each one's coarse ``cfo`` [B] (Hz); the LTF's first copy is looked for in the first ``span``."""
+    n_fft = pre.cfg.fft_size
+    start = torch.as_tensor(lo, dtype=torch.int64)
+    k = start[:, None] + torch.arange(length)  # [B, L] sample indices
+    seg = y[:, k].transpose(0, 1) * cfo_rotation(cfo, start, length, fs)[:, None]  # [B, rx, L], coarse-CFO corrected
+    corr = _xcorr(seg, pre.ltf_symbol)  # [B, positions]
+    energy = _sliding_sum(seg.abs().square().sum(1), n_fft).real.float()[:, :corr.shape[-1]]
+    floor = ENERGY_FLOOR * energy.amax(-1, keepdim=True)  # FFT residue in quiet stretches
+    norm = (corr / (energy.clamp_min(1e-30).maximum(floor).sqrt() * math.sqrt(n_fft))).clamp_max(1.0)
     norm = torch.where(energy > floor, norm, torch.zeros_like(norm))  # <= 1 (Cauchy-Schwarz)
-    first_copy, second_copy = norm[: len(norm) - n_fft], norm[n_fft:]
-    if len(first_copy) == 0:
-        return None
-    best = int(torch.argmax((first_copy + second_copy)[: max(1, hi - lo)]))
-    if min(float(first_copy[best]), float(second_copy[best])) < LTF_THRESHOLD:  # no LTF there: a false alarm
-        return None
-    first = seg[:, best:best + n_fft]
-    second = seg[:, best + n_fft:best + 2 * n_fft]
-    if second.shape[-1] < n_fft:
-        return None
-    turn = torch.angle((first * second.conj()).sum())
-    fine = -float(turn) * fs / (2 * math.pi * n_fft)
-    second = second * torch.exp(1j * turn)  # align the copies' phases: their difference is noise
-    signal = (first + second) / 2  # power |s|^2 + sigma^2 / 2
-    noise = (second - first) / 2  # power sigma^2 / 2
+    positions = norm.shape[-1] - n_fft
+    first_copy, second_copy = norm[:, :positions], norm[:, n_fft:]
+    best = torch.argmax((first_copy + second_copy)[:, :max(1, span)], dim=-1)  # [B]
+    confirmed = torch.minimum(first_copy.gather(1, best[:, None]), second_copy.gather(1, best[:, None]))[:, 0]
+    idx = best[:, None, None] + torch.arange(n_fft)  # [B, 1, N]
+    first = seg.gather(2, idx.expand(-1, seg.shape[1], -1))  # [B, rx, N]
+    second = seg.gather(2, (idx + n_fft).expand(-1, seg.shape[1], -1))
+    turn = torch.angle((first * second.conj()).sum((1, 2)))  # [B]
+    second = second * torch.exp(1j * turn)[:, None, None]  # align the copies' phases: their difference is noise
     used = torch.as_tensor(pre.cfg.used_subcarriers)
-    s_f = torch.fft.fftshift(torch.fft.fft(signal, norm="ortho"), dim=-1)[:, used]
-    n_f = torch.fft.fftshift(torch.fft.fft(noise, norm="ortho"), dim=-1)[:, used]
-    noise_power = float(n_f.abs().square().mean())
-    received = float(s_f.abs().square().mean())  # |s|^2 + noise_power
-    signal_power = max(received - noise_power, 2e-3 * noise_power)
-    if not signal_power > 0:
-        return None
-    snr = max((received / max(noise_power, 1e-30) - 1.0) / 2.0, 1e-3)
-    ltf_start = lo + best
-    start = ltf_start + 2 * n_fft
-    return Detection(start=start, preamble_start=ltf_start - pre.ltf_offset, cfo_hz=cfo + fine,
-                     snr_db=10 * math.log10(snr), metric=metric, noise_var=2.0 * noise_power,
-                     signal_power=signal_power)
+    both = torch.fft.fftshift(torch.fft.fft(torch.stack([first + second, second - first]) / 2, norm="ortho"),
+                              dim=-1)[..., used]  # [2, B, rx, U]: signal (|s|^2 + sigma^2 / 2), noise (sigma^2 / 2)
+    received, noise_power = both.abs().square().mean((2, 3)).double()  # [B] each
+    dets = []
+    for b, (a, ok, t, r, n) in enumerate(zip(lo, (confirmed >= LTF_THRESHOLD).tolist(), turn.tolist(),
+                                             received.tolist(), noise_power.tolist())):
+        signal_power = max(r - n, 2e-3 * n)
+        if not ok or not signal_power > 0:  # no LTF there: a false alarm
+            dets.append(None)
+            continue
+        snr = max((r / max(n, 1e-30) - 1.0) / 2.0, 1e-3)
+        ltf_start = a + int(best[b])
+        dets.append(Detection(start=ltf_start + 2 * n_fft, preamble_start=ltf_start - pre.ltf_offset,
+                              cfo_hz=cfo[b] - t * fs / (2 * math.pi * n_fft), snr_db=10 * math.log10(snr),
+                              metric=0.0, noise_var=2.0 * n, signal_power=signal_power))
+    return dets
 
 
 def _xcorr(seg: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
-    """Cross-correlation of each antenna with ``ref``, combined over antennas as
-    sqrt(sum |c_rx|^2): [rx, n] -> [n - len(ref) + 1]."""
+    """Cross-correlation magnitude of each antenna with ``ref``, combined over antennas as
+    sqrt(sum |c_rx|^2): [..., rx, n] -> [..., n - len(ref) + 1], float32."""
     n, m = seg.shape[-1], ref.shape[-1]
     size = 1 << (n + m - 1).bit_length()
     c = torch.fft.ifft(torch.fft.fft(seg, size) * torch.fft.fft(ref.flip(-1).conj(), size))[..., m - 1:n]
-    return c.abs().square().sum(0).sqrt().to(torch.complex64)
+    return c.abs().square().sum(-2).sqrt()
+
+
+def cfo_rotation(cfo_hz, first_index, length: int, sample_rate_sps: float) -> torch.Tensor:
+    """``exp(-j 2 pi cfo (first_index + k) / fs)`` for ``k < length``: scalars give [length],
+    ``cfo_hz`` and ``first_index`` [B] give [B, length] (complex64)."""
+    k = torch.as_tensor(first_index, dtype=torch.float64)[..., None] + torch.arange(length, dtype=torch.float64)
+    cfo = torch.as_tensor(cfo_hz, dtype=torch.float64)[..., None]
+    return torch.exp(-2j * math.pi * cfo * k / sample_rate_sps).to(torch.complex64)
 
 
 def correct_cfo(y: torch.Tensor, cfo_hz: float, sample_rate_sps: float, first_index: int = 0) -> torch.Tensor:
     """Remove a carrier offset: ``y[k] * exp(-j 2 pi cfo (first_index + k) / fs)``. :input y: [..., n]."""
-    k = torch.arange(first_index, first_index + y.shape[-1], dtype=torch.float64)
-    return y * torch.exp(-2j * math.pi * cfo_hz * k / sample_rate_sps).to(torch.complex64)
+    return y * cfo_rotation(cfo_hz, first_index, y.shape[-1], sample_rate_sps)

@@ -78,6 +78,7 @@ class OnnxCodec:
                 graph = quantize_int8(graph, calibration_inputs(self.model, self._crops(padded), half))
             opts = ort.SessionOptions()
             opts.intra_op_num_threads = self.threads
+            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL  # the default, stated
             opts.inter_op_num_threads = 1
             # no busy-waiting between calls: the spinning pool would take the cores from torch's front end
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")

@@ -196,3 +196,27 @@ def test_search_runs_to_the_end_past_many_false_alarms():
     y, _, _ = capture(20.0, 0.0, seed=5)
     det = synchronize(np.concatenate([jammer, y[0]]), PRE, FS)
     assert det is not None and det.start > len(jammer)
+
+
+def test_plateaus_refined_together_match_each_frame_searched_alone():
+    """A search refines the plateaus of a whole capture in batches: each frame of a stream of five gets
+    the timing, CFO and SNR a search of a short capture around it alone gives."""
+    rng = np.random.default_rng(31)
+    body = (rng.standard_normal(2000) + 1j * rng.standard_normal(2000)) / math.sqrt(2)
+    frame = np.concatenate([PRE.samples.numpy(), body, np.zeros(1500)])
+    radio = SimRadio(RadioConfig(driver="sim", center_frequency_hz=2.4e9, sample_rate_sps=FS, rx_gain_db=0.0,
+                                 options={"snr_db": 12.0, "cfo_ppm": 8.0, "seed": 31}))
+    radio.tx((0.25 * frame / np.abs(frame).max()).astype(np.complex64), cyclic=True)
+    y = radio.rx(5 * len(frame) + 300)
+    search, found, pos = FrameSearch(y, PRE, FS), [], 0
+    while (det := search.find(pos)) is not None:
+        found.append(det)
+        pos = det.start
+    assert len(found) >= 4
+    for det in found:
+        lo = max(0, det.preamble_start - 1500)
+        alone = synchronize(y[:, lo:det.start + 1500], PRE, FS)
+        assert alone.start + lo == det.start
+        assert alone.cfo_hz == pytest.approx(det.cfo_hz, abs=1.0)
+        assert alone.snr_db == pytest.approx(det.snr_db, abs=0.01)
+        assert alone.signal_power == pytest.approx(det.signal_power, rel=1e-3)
