@@ -193,6 +193,7 @@ class TransportBlockQAM:
             self.encoder = TBEncoder(self.k, self.n, min(self.mcs.code_rate, MAX_CODERATE), m,
                                      channel_type="PDSCH", device="cpu")
         self.decoder = TBDecoder(self.encoder, num_bp_iter=num_iter, device="cpu")
+        self.decoder._decoder = EarlyStopLDPC(self.encoder, num_iter)  # noqa: SLF001 (Sionna has no hook)
         kind = "pam" if m == 1 else "qam"
         self.mapper = Mapper(kind, m, device="cpu")
         self.demapper = Demapper("app", kind, m, device="cpu")
@@ -210,6 +211,42 @@ class TransportBlockQAM:
         llr = self.demapper(s_hat, noise_var.to(torch.float32).clamp_min(1e-6))
         bits, ok = self.decoder(llr)
         return bits, ok
+
+
+class EarlyStopLDPC(torch.nn.Module):
+    """The TB decoder's LDPC stage with early stopping: belief propagation (Sionna's ``LDPC5GDecoder``,
+    flooding schedule) of every code block, one iteration at a time, each block stopped once its CRC
+    holds (the code-block CRC, or the TB CRC when the TB is one block), at most ``num_iter`` iterations.
+
+    A flooding iteration depends only on the variable-to-check messages, so resuming from them is the
+    same computation as one uninterrupted call: a block decodes to the same bits as with ``num_iter``
+    iterations unless its CRC held at an earlier iteration and would not at the last (the decoder
+    accepts the first CRC-valid word, as a receiver with early stopping does).
+
+    :input llr: [..., num_cbs, n] code-block LLRs (logits). :output: [..., num_cbs, k] hard info bits.
+    """
+
+    def __init__(self, tb_encoder, num_iter: int):
+        super().__init__()
+        from sionna.phy.fec.crc import CRCDecoder
+        from sionna.phy.fec.ldpc import LDPC5GDecoder
+
+        self.num_iter = int(num_iter)
+        self.bp = LDPC5GDecoder(tb_encoder.ldpc_encoder, num_iter=1, hard_out=True, return_infobits=True,
+                                return_state=True, device="cpu")
+        self.crc = CRCDecoder(tb_encoder.cb_crc_encoder or tb_encoder.tb_crc_encoder, device="cpu")
+
+    def forward(self, llr: torch.Tensor) -> torch.Tensor:
+        rows = llr.reshape(-1, llr.shape[-1])
+        active = torch.arange(rows.shape[0])
+        bits, state = self.bp(rows)
+        for _ in range(self.num_iter - 1):
+            ok = self.crc(bits[active])[1].reshape(-1)
+            active, state = active[~ok], state[~ok]
+            if len(active) == 0:
+                break
+            bits[active], state = self.bp(rows[active], msg_v2c=state)
+        return bits.reshape(*llr.shape[:-1], bits.shape[-1])
 
 
 def LDPCQAM(num_symbols: int, modulation: str = "16qam", code_rate: str = "1/2", num_iter: int = 20) \
