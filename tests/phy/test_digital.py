@@ -77,3 +77,19 @@ def test_bler_waterfall_higher_orders(name):
     th = measured_thresholds()[name]
     assert _bler(name, th + 0.5, 200) <= 0.1
     assert _bler(name, th - 0.5, 200) > 0.1
+
+
+def test_link_backoff_is_interpolated_and_zero_where_unmeasured(monkeypatch, tmp_path):
+    import phy.digital as digital
+
+    table = tmp_path / "backoff.csv"
+    table.write_text("# a comment\nlink,snr_est_db,backoff_db\nofdm/tdl-a/2x2x1/svd/rapp/3,10,2\n"
+                     "ofdm/tdl-a/2x2x1/svd/rapp/3,20,6\n")
+    read = digital.measured_backoffs.__wrapped__
+    monkeypatch.setattr(digital, "measured_backoffs", lambda: read(table))
+    key = digital.link_key("ofdm", "tdl-a", "2x2x1", "svd", "rapp", 3.0)
+    assert key == "ofdm/tdl-a/2x2x1/svd/rapp/3"
+    assert digital.link_backoff(key, 15.0) == pytest.approx(4.0)
+    assert digital.link_backoff(key, 0.0) == 2.0 and digital.link_backoff(key, 30.0) == 6.0  # held at the ends
+    assert digital.link_backoff(digital.link_key("flat", "awgn"), 15.0) == 0.0
+    assert digital.link_backoff(None, 15.0) == 0.0
