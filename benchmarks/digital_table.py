@@ -55,10 +55,18 @@ RUNS = (
      "Each 32x32 image is its own transport block of 512 channel uses (the JSCC frame's): the honest "
      "comparison for a link that sends one image at a time."),
     ("digital_photos_flat.csv", "Digital baseline on photos (768x512 and 512x768), AWGN, ratio 1/6",
-     "python -m semcom sweep --baseline digital --link flat --channel awgn --snr 0,10,20 --ratio 1/6 \\\n"
-     "    --data PHOTOS --out benchmarks/results/digital_photos_flat.csv",
-     "PHOTOS: BSDS500 val 103070 resized to 768x512 and 101085 resized to 512x768 (Lanczos); each photo is one "
-     "transport block of 196608 channel uses (172+ code blocks at 256-QAM)."),
+     "python -m semcom sweep --baseline digital --link flat --channel awgn --snr S --ratio 1/6 \\\n"
+     "    --data PHOTOS --json --out digital_photos_flat_S.csv    # S = 0, 10, 20: three processes, rows merged",
+     "PHOTOS: BSDS500 val 103070 resized to 768x512 and 101085 resized to 512x768 (Lanczos, from 481x321); "
+     "each photo is one transport block of 196608 channel uses (up to 172 code blocks at 256-QAM). LDPC with "
+     "early stopping (each code block stops once its CRC holds)."),
+    ("digital_photos_tdla.csv", "Digital baseline on photos (768x512 and 512x768) over 2x2 TDL-A, SVD "
+     "beamforming, Rapp PA at 3 dB IBO, ratio 1/6",
+     "python -m semcom sweep --baseline digital --link ofdm --channel tdl-a --mimo 2x2x1 --precoding svd \\\n"
+     "    --pa rapp --ibo 3 --snr S --ratio 1/6 --data PHOTOS --json --out digital_photos_tdla_S.csv"
+     "    # S = 0, 10, 20: rows merged",
+     "PHOTOS as in the flat table. `best-ldpc-practical` takes the link's measured back-off "
+     "(`phy/data/mcs_backoff.csv`) off its SNR estimate before the AWGN thresholds apply."),
     ("digital_photos_small_tdla.csv", "Digital baseline on small photos over 2x2 TDL-A, SVD beamforming, Rapp PA "
      "at 3 dB IBO",
      "python -m semcom sweep --baseline digital --link ofdm --channel tdl-a --mimo 2x2x1 --precoding svd \\\n"

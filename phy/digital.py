@@ -41,6 +41,7 @@ LEGACY_MCS = ("ldpc1/3-qpsk", "ldpc1/2-qpsk", "ldpc3/4-qpsk", "ldpc1/2-16qam", "
 # The published CIFAR-10 BPG + LDPC baseline (SemViT): rates 1/3, 1/2, 2/3 with BPSK, 4-, 16-, 64-QAM.
 SEMVIT_MCS = tuple(f"ldpc{r}-{m}" for r in ("1/3", "1/2", "2/3") for m in ("bpsk", "qpsk", "16qam", "64qam"))
 THRESHOLDS_FILE = Path(__file__).parent / "data" / "mcs_thresholds_awgn.csv"
+BACKOFF_FILE = Path(__file__).parent / "data" / "mcs_backoff.csv"
 BLER_TARGET = 0.1
 MAX_CODERATE = 948 / 1024  # the highest rate TS 38.214 allows
 MIN_CODERATE = 1 / 5  # Sionna's 5G LDPC encoder has no repetition below base graph 2's lowest rate
@@ -114,6 +115,36 @@ def measured_thresholds(path: Path = THRESHOLDS_FILE) -> dict[str, float]:
     with open(path) as fh:
         rows = csv.DictReader(line for line in fh if not line.startswith("#"))
         return {r["mcs"]: float(r["snr_db_bler10"]) for r in rows if r["snr_db_bler10"] != ""}
+
+
+def link_key(link: str, channel: str, mimo: str = "1x1", precoding: str = "identity", pa: str = "none",
+             ibo_db: float = 6.0) -> str:
+    """The name a link's measured back-off is filed under, e.g. ``ofdm/tdl-a/2x2x1/svd/rapp/3``."""
+    if link == "flat":
+        return f"flat/{channel}"
+    return f"{link}/{channel}/{mimo}/{precoding}/{pa}" + (f"/{float(ibo_db):g}" if pa != "none" else "")
+
+
+@lru_cache(maxsize=None)
+def measured_backoffs(path: Path = BACKOFF_FILE) -> dict[str, list[tuple[float, float]]]:
+    """{link key: [(SNR estimate dB, back-off dB), ...] by estimate} from the shipped table
+    (``scripts/measure_mcs_backoff.py``)."""
+    if not path.exists():
+        return {}
+    out: dict = {}
+    with open(path) as fh:
+        for r in csv.DictReader(line for line in fh if not line.startswith("#")):
+            out.setdefault(r["link"], []).append((float(r["snr_est_db"]), float(r["backoff_db"])))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def link_backoff(key: str | None, snr_est_db: float) -> float:
+    """dB to take off a link's SNR estimate before the AWGN thresholds apply: 0 on AWGN and on a link with no
+    measurement; else interpolated between the measured estimates (held at the ends)."""
+    points = measured_backoffs().get(key or "")
+    if not points or not math.isfinite(snr_est_db):
+        return 0.0
+    return float(np.interp(snr_est_db, [p[0] for p in points], [p[1] for p in points]))
 
 
 def practical_mcs(snr_est_db: float | None, candidates, margin_db: float = 0.0) -> MCS:
@@ -193,6 +224,7 @@ class TransportBlockQAM:
             self.encoder = TBEncoder(self.k, self.n, min(self.mcs.code_rate, MAX_CODERATE), m,
                                      channel_type="PDSCH", device="cpu")
         self.decoder = TBDecoder(self.encoder, num_bp_iter=num_iter, device="cpu")
+        self.decoder._decoder = EarlyStopLDPC(self.encoder, num_iter)  # noqa: SLF001 (Sionna has no hook)
         kind = "pam" if m == 1 else "qam"
         self.mapper = Mapper(kind, m, device="cpu")
         self.demapper = Demapper("app", kind, m, device="cpu")
@@ -210,6 +242,42 @@ class TransportBlockQAM:
         llr = self.demapper(s_hat, noise_var.to(torch.float32).clamp_min(1e-6))
         bits, ok = self.decoder(llr)
         return bits, ok
+
+
+class EarlyStopLDPC(torch.nn.Module):
+    """The TB decoder's LDPC stage with early stopping: belief propagation (Sionna's ``LDPC5GDecoder``,
+    flooding schedule) of every code block, one iteration at a time, each block stopped once its CRC
+    holds (the code-block CRC, or the TB CRC when the TB is one block), at most ``num_iter`` iterations.
+
+    A flooding iteration depends only on the variable-to-check messages, so resuming from them is the
+    same computation as one uninterrupted call: a block decodes to the same bits as with ``num_iter``
+    iterations unless its CRC held at an earlier iteration and would not at the last (the decoder
+    accepts the first CRC-valid word, as a receiver with early stopping does).
+
+    :input llr: [..., num_cbs, n] code-block LLRs (logits). :output: [..., num_cbs, k] hard info bits.
+    """
+
+    def __init__(self, tb_encoder, num_iter: int):
+        super().__init__()
+        from sionna.phy.fec.crc import CRCDecoder
+        from sionna.phy.fec.ldpc import LDPC5GDecoder
+
+        self.num_iter = int(num_iter)
+        self.bp = LDPC5GDecoder(tb_encoder.ldpc_encoder, num_iter=1, hard_out=True, return_infobits=True,
+                                return_state=True, device="cpu")
+        self.crc = CRCDecoder(tb_encoder.cb_crc_encoder or tb_encoder.tb_crc_encoder, device="cpu")
+
+    def forward(self, llr: torch.Tensor) -> torch.Tensor:
+        rows = llr.reshape(-1, llr.shape[-1])
+        active = torch.arange(rows.shape[0])
+        bits, state = self.bp(rows)
+        for _ in range(self.num_iter - 1):
+            ok = self.crc(bits[active])[1].reshape(-1)
+            active, state = active[~ok], state[~ok]
+            if len(active) == 0:
+                break
+            bits[active], state = self.bp(rows[active], msg_v2c=state)
+        return bits.reshape(*llr.shape[:-1], bits.shape[-1])
 
 
 def LDPCQAM(num_symbols: int, modulation: str = "16qam", code_rate: str = "1/2", num_iter: int = 20) \

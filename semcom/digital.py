@@ -31,13 +31,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from phy.digital import SEMVIT_MCS, TransportBlockQAM, nr_grid, parse_mcs, practical_mcs, worth_trying
+from phy.digital import SEMVIT_MCS, TransportBlockQAM, link_backoff, nr_grid, parse_mcs, practical_mcs, worth_trying
 
 from .baseline import FRAME_OVERHEAD_BYTES, capacity_bytes, effective_noise_var, pack_frame, unpack_frame
 from .codecs import CodecError, fallback_image, make_codec, psnr_u8
 
 MAX_CODED_BITS_PER_CALL = 1 << 21  # decoder batch size bound (memory)
-MAX_DESCENT = 8  # MCS steps below the AWGN candidates tried when none of them decodes
+MAX_DESCENT = 8  # MCS steps below (above) the AWGN candidates tried while none (the top one) decodes
 
 
 @dataclass
@@ -63,6 +63,7 @@ class DigitalSearch:
         self.grid = [parse_mcs(m) for m in mcs] if mcs else list(nr_grid())
         self.weights = weights
         self.progress = progress
+        self.link = None  # the link's key (phy.digital.link_key): its measured back-off, for the practical row
         self._chains: dict = {}
 
     def num_symbols(self, image: np.ndarray) -> int:
@@ -88,10 +89,12 @@ class DigitalSearch:
         return capacity_bytes(num_symbols, snr_db)
 
     def practical(self, snr_est_db: float, num_symbols: int):
-        """Link adaptation (:func:`phy.digital.practical_mcs`) among the MCS the transport block chain can
-        build for ``num_symbols`` (a large TB at a rate in (1/4, 1/3) takes LDPC base graph 1, whose lowest
-        rate is 1/3: Sionna does not repeat); only the chosen MCS's chain is built."""
+        """Link adaptation (:func:`phy.digital.practical_mcs`, the estimate less the link's measured back-off,
+        :func:`phy.digital.link_backoff`) among the MCS the transport block chain can build for
+        ``num_symbols`` (a large TB at a rate in (1/4, 1/3) takes LDPC base graph 1, whose lowest rate is
+        1/3: Sionna does not repeat); only the chosen MCS's chain is built."""
         grid = list(self.grid)
+        snr_est_db -= link_backoff(self.link, snr_est_db)
         while True:
             m = practical_mcs(snr_est_db, grid)
             if self.chain(num_symbols, m) is not None or len(grid) == 1:
@@ -105,11 +108,13 @@ class DigitalSearch:
     # -- one SNR ---------------------------------------------------------------------------------
     @torch.no_grad()
     def run(self, images: list, snr_db: float, channel, seed: int = 0,
-            believed_offset_db: float = 0.0) -> dict[str, dict]:
+            believed_offset_db: float = 0.0, link: str | None = None) -> dict[str, dict]:
         """{row scheme: {"psnr_db", "bler", "mcs", "per_image"}} for one SNR ``snr_db`` of ``channel``.
 
         ``believed_offset_db``: the transmitter believes the SNR is the link's estimate plus this (an SNR
-        mismatch); the practical row picks its MCS for that belief."""
+        mismatch); the practical row picks its MCS for that belief. ``link``: the link's key, whose measured
+        back-off the practical row takes off its estimate (none on AWGN or an unmeasured link)."""
+        self.link = link
         n = len(images)
         groups = defaultdict(list)
         for i, im in enumerate(images):
@@ -137,6 +142,14 @@ class DigitalSearch:
                 lowest -= 1
                 if (self.codecs[0], ordered[lowest].name) not in coded:
                     self._simulate(images, idx, k, ordered[lowest], snr_db, channel, seed, coded)
+            # and up while the most efficient MCS sent still decodes (a link better than AWGN at this SNR:
+            # array gain, or a practical pick lowered by the link's back-off)
+            highest = max(i for i, m in enumerate(ordered) if (shape, m.name) in self._simulated)
+            for _ in range(MAX_DESCENT):
+                if highest == len(ordered) - 1 or self._bler(coded, ordered[highest].name, idx) > 0.1:
+                    break
+                highest += 1
+                self._simulate(images, idx, k, ordered[highest], snr_db, channel, seed, coded)
         tried = {m for (_, m) in coded}  # every image of every size at every MCS tried (means over the set)
         for shape, idx in groups.items():
             for name in sorted(tried - {m for sh, m in self._simulated if sh == shape}):

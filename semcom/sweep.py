@@ -167,10 +167,14 @@ def run_baseline_point(images: list, point: SweepPoint, link_kwargs: dict, ratio
 @torch.no_grad()
 def run_digital_point(search, images: list, point: SweepPoint, link_kwargs: dict, seed: int = 0) -> list[dict]:
     """The ``digital`` rows (per codec genie, best-ldpc, best-ldpc-practical, per codec and best at capacity)."""
+    from phy.digital import link_key
+
     channel = make_link(point, link_kwargs)
     rows = []
+    key = link_key(point.link, point.channel, point.mimo, link_kwargs.get("precoding", "identity"), point.pa,
+                   point.ibo_db)
     for scheme, r in search.run(images, point.channel_snr_db, channel, seed=seed,
-                                believed_offset_db=point.mismatch_db).items():
+                                believed_offset_db=point.mismatch_db, link=key).items():
         _, q = _psnr_ssim(r["images"], list(images), search.weights)
         rows.append({**point.__dict__, "scheme": scheme, "psnr_db": r["psnr_db"], "ssim": round(q, 5),
                      "papr_db_1e-3": "", "ber": "", "bler": r["bler"], "n_images": len(images), "mcs": r["mcs"]})

@@ -77,3 +77,42 @@ def test_bler_waterfall_higher_orders(name):
     th = measured_thresholds()[name]
     assert _bler(name, th + 0.5, 200) <= 0.1
     assert _bler(name, th - 0.5, 200) > 0.1
+
+
+def test_link_backoff_is_interpolated_and_zero_where_unmeasured(monkeypatch, tmp_path):
+    import phy.digital as digital
+
+    table = tmp_path / "backoff.csv"
+    table.write_text("# a comment\nlink,snr_est_db,backoff_db\nofdm/tdl-a/2x2x1/svd/rapp/3,10,2\n"
+                     "ofdm/tdl-a/2x2x1/svd/rapp/3,20,6\n")
+    read = digital.measured_backoffs.__wrapped__
+    monkeypatch.setattr(digital, "measured_backoffs", lambda: read(table))
+    key = digital.link_key("ofdm", "tdl-a", "2x2x1", "svd", "rapp", 3.0)
+    assert key == "ofdm/tdl-a/2x2x1/svd/rapp/3"
+    assert digital.link_backoff(key, 15.0) == pytest.approx(4.0)
+    assert digital.link_backoff(key, 0.0) == 2.0 and digital.link_backoff(key, 30.0) == 6.0  # held at the ends
+    assert digital.link_backoff(digital.link_key("flat", "awgn"), 15.0) == 0.0
+    assert digital.link_backoff(None, 15.0) == 0.0
+
+
+def test_early_stopping_decodes_as_the_full_decoder():
+    """Each code block stops once its CRC holds: the same bits and (but for a block that passes its CRC
+    early and would fail it at the last iteration) the same CRC results as 20 plain iterations."""
+    from sionna.phy.fec.ldpc import LDPC5GDecoder
+
+    chain = TransportBlockQAM(4600, "nr64-mcs14")  # 16-QAM, two code blocks
+    assert chain.encoder.num_cbs > 1
+    snr = measured_thresholds()["nr64-mcs14"] - torch.linspace(0.0, 1.0, 20)  # across the waterfall
+    gen = torch.Generator().manual_seed(2)
+    torch.manual_seed(2)
+    s = chain.modulate(torch.randint(0, 2, (20, chain.k), generator=gen).float())
+    out = AWGNChannel()(s, snr, generator=gen)
+    noise = (10 ** (-snr / 10))[:, None].expand(s.shape)
+    fast, ok_fast = chain.demodulate(out.s_hat, noise)
+    chain.decoder._decoder = LDPC5GDecoder(chain.encoder.ldpc_encoder, num_iter=20, hard_out=True,
+                                           return_infobits=True, device="cpu")
+    full, ok_full = chain.demodulate(out.s_hat, noise)
+    assert 0 < int(ok_full.sum()) < 20  # some TBs fail
+    assert int((ok_fast != ok_full).sum()) <= 1 and bool((ok_fast | ~ok_full).all())
+    both = ok_fast & ok_full
+    assert torch.equal(fast[both], full[both])

@@ -159,3 +159,23 @@ def test_heic_turns_off_the_psy_settings_libheif_turns_on():
     mosaic = np.clip(mosaic + np.random.default_rng(0).normal(0, 12, mosaic.shape), 0, 255).astype(np.uint8)
     for budget in (3000, 8000):
         assert HEIC444().fit_psnr(mosaic, budget)[2] > TunePsnrOnly().fit_psnr(mosaic, budget)[2] + 0.1
+
+
+@pytest.mark.slow
+def test_mcs_skipping_keeps_the_genies_best(monkeypatch):
+    """The MCS the thresholds skip (and the search's descent/ascent) never hide the MCS a search over the
+    whole grid finds best."""
+    pytest.importorskip("sionna.phy")
+    import semcom.digital as digital
+
+    images = [np.asarray(im) for im in IMAGES[:2]]
+    grid = ["nr64-mcs5", "nr64-mcs7", "nr64-mcs9", "nr64-mcs11", "nr64-mcs13", "nr64-mcs15", "nr64-mcs17",
+            "nr64-mcs19", "nr64-mcs21"]
+    for snr in (4.0, 9.0):
+        fast = digital.DigitalSearch(1 / 6, ["jpeg"], mcs=grid).run(images, snr, AWGNChannel(), seed=3)
+        with monkeypatch.context() as m:
+            m.setattr(digital, "worth_trying", lambda candidates, snr_db: list(candidates))
+            full = digital.DigitalSearch(1 / 6, ["jpeg"], mcs=grid).run(images, snr, AWGNChannel(), seed=3)
+        assert fast["best-ldpc"]["psnr_db"] == full["best-ldpc"]["psnr_db"]
+        assert fast["best-ldpc"]["mcs"] == full["best-ldpc"]["mcs"]
+        assert fast["best-ldpc-practical"]["mcs"] == full["best-ldpc-practical"]["mcs"]
