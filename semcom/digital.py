@@ -190,7 +190,7 @@ class DigitalSearch:
                     bits[r] = pack_frame(*fits[(pick[i], i)][:2], chain.k)
             s = chain.modulate(torch.from_numpy(bits))
             gen = torch.Generator().manual_seed(seed + start)
-            torch.manual_seed(seed + start)  # Sionna channels draw from torch's global generator
+            torch.manual_seed(seed + start)  # anything drawing from torch's global generator (Sionna is seeded from gen)
             out = channel(s, torch.full((len(part),), float(snr_db)), generator=gen)
             bits_hat, ok = chain.demodulate(out.s_hat, effective_noise_var(out, s))
             bits_hat = bits_hat.round().to(torch.uint8).numpy()
