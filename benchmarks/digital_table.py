@@ -66,7 +66,10 @@ RUNS = (
      "    --pa rapp --ibo 3 --snr S --ratio 1/6 --data PHOTOS --json --out digital_photos_tdla_S.csv"
      "    # S = 0, 10, 20: rows merged",
      "PHOTOS as in the flat table. `best-ldpc-practical` takes the link's measured back-off "
-     "(`phy/data/mcs_backoff.csv`) off its SNR estimate before the AWGN thresholds apply."),
+     "(`phy/data/mcs_backoff.csv`) off its SNR estimate before the AWGN thresholds apply. The 0 and 10 dB "
+     "rows were measured before the HEVC codec turned libheif's psy-rd/psy-rdoq/AQ off, the 20 dB rows "
+     "after (`semcom --threads 1 sweep ... --snr 20 --data PHOTOS --out digital_photos_tdla.csv` appended "
+     "to the merged file)."),
     ("digital_photos_small_tdla.csv", "Digital baseline on small photos over 2x2 TDL-A, SVD beamforming, Rapp PA "
      "at 3 dB IBO",
      "python -m semcom sweep --baseline digital --link ofdm --channel tdl-a --mimo 2x2x1 --precoding svd \\\n"
