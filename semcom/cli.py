@@ -15,7 +15,7 @@ import os
 import sys
 import warnings
 
-from .commands import show_progress, _command, _HelpFormatter, _positive_int, _snr_list, _str_list, user_errors
+from .commands import show_progress, _command, _count, _HelpFormatter, _positive_int, _snr_list, _str_list, user_errors
 from .commands import eval as eval_command
 from .commands import export as export_command
 from .commands import ota as ota_command
@@ -64,7 +64,7 @@ def cmd_sweep(args) -> int:
     _check_csv_out(args.out)
 
     rows = run_sweep(args.model, args.data, link=args.link, baselines=args.baseline, ratio=args.ratio, channels=args.channel, mimos=args.mimo, pas=args.pa,
-                     ibos=args.ibo, snrs=args.snr, limit=args.limit, out=args.out,
+                     ibos=args.ibo, snrs=args.snr, limit=args.limit, offset=args.offset, out=args.out,
                      progress=show_progress(args),
                      link_kwargs=sweep_link_kwargs(args), mosaic=args.mosaic, mismatches=args.snr_mismatch)
     if args.json:
@@ -143,6 +143,9 @@ def _add_sweep(sub) -> None:
     p.add_argument("--clip", type=float, default=None, help="clipping and filtering at this ratio to RMS (dB)")
     p.add_argument("--data", default=None, help="cifar10.npz (test split), cifar-10-batches-py/ or an image folder")
     p.add_argument("--limit", type=_positive_int, default=None, help="use only the first N images")
+    p.add_argument("--offset", type=_count, default=0,
+                   help="skip the first K images (a run in chunks: --offset 1024 --limit 1024; with --mosaic a "
+                        "multiple of its images)")
     p.add_argument("--out", default=None, help="CSV to append to (resumes from it); a PNG is drawn beside it")
     p.add_argument("--json", action="store_true", help="print one JSON array to stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

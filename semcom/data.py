@@ -43,12 +43,16 @@ class ImageSet:
     def uniform(self) -> bool:
         return isinstance(self.images, np.ndarray)
 
-    def subset(self, limit: int | None) -> "ImageSet":
-        if limit is None:
-            return self
-        if limit < 1:
+    def subset(self, limit: int | None, offset: int = 0) -> "ImageSet":
+        """Images ``offset .. offset + limit - 1`` (all from ``offset`` when ``limit`` is None)."""
+        if limit is not None and limit < 1:
             raise DataError(f"--limit must be >= 1, got {limit}")
-        return ImageSet(self.images[:limit], self.names[:limit])
+        if not 0 <= offset < len(self):
+            raise DataError(f"--offset must lie in 0..{len(self) - 1} (the set has {len(self)} images), got {offset}")
+        if limit is None and offset == 0:
+            return self
+        stop = None if limit is None else offset + limit
+        return ImageSet(self.images[offset:stop], self.names[offset:stop])
 
 
 def resolve_data_path(path: str | os.PathLike | None) -> Path:

@@ -197,13 +197,15 @@ def best_envelope(rows: list[dict]) -> list[dict]:
 def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas=("none",), ibos=(6.0,),
               snrs=(0, 5, 10, 15, 20), limit=None, out: str | None = None, progress: bool = False,
               link_kwargs: dict | None = None, baselines=(), ratio: str = "1/6", mosaic: str | None = None,
-              mismatches=(0.0,)) -> list[dict]:
+              mismatches=(0.0,), offset: int = 0) -> list[dict]:
     """Run every combination of JSCC ``models`` and digital ``baselines``; returns the rows
     (those already in ``out`` are read back, not rerun), plus best-MCS envelope rows.
 
     ``mosaic="8x8"`` codes the images 64 at a time as one picture (the published CIFAR-10 baseline's
     rule; see :mod:`semcom.mosaic`); baselines only. ``mismatches``: the dB by which the channel is worse
-    than the transmitter believes (see the module's docstring)."""
+    than the transmitter believes (see the module's docstring). ``offset``: skip that many images first
+    (a run in chunks, e.g. ``offset=1024, limit=1024``; in mosaic mode a multiple of the mosaic's images, so
+    that the chunks tile the set as one run would)."""
     from .baseline import DIGITAL, expand_baselines, parse_scheme
 
     baselines = expand_baselines(baselines)
@@ -223,8 +225,12 @@ def run_sweep(models, data, link="ofdm", channels=("awgn",), mimos=("1x1",), pas
     if out:
         link_settings = (link_kwargs or {}) if link == "ofdm" else {}  # the flat link has no receiver options
         weights = {m: sha256_file(resolve(m)) for m in models}
-        check_settings(Path(out), {"link_kwargs": link_settings, "ratio": ratio, "limit": limit, "weights": weights})
-    images = (data if isinstance(data, ImageSet) else load_images(data, "test")).subset(limit)
+        settings = {"link_kwargs": link_settings, "ratio": ratio, "limit": limit, "weights": weights}
+        check_settings(Path(out), {**settings, "offset": offset} if offset else settings)
+    if grid and offset % (grid[0] * grid[1]):
+        raise ValueError(f"--offset {offset} with --mosaic {mosaic}: use a multiple of {grid[0] * grid[1]} so the "
+                         f"pictures are those of one run over the whole set")
+    images = (data if isinstance(data, ImageSet) else load_images(data, "test")).subset(limit, offset)
     weights = None
     if baselines:  # everything a baseline needs is checked before any model or codec work
         check_baseline_inputs(images, baselines)

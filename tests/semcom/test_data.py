@@ -10,6 +10,18 @@ def test_npz_splits(npz_data):
     assert te.subset(5).images.shape[0] == 5
 
 
+def test_subset_offset_takes_a_chunk_and_rejects_bad_ranges(npz_data):
+    te = load_images(npz_data, "test")
+    chunk = te.subset(5, offset=60)
+    np.testing.assert_array_equal(chunk.images, te.images[60:64])  # the last chunk is shorter
+    assert chunk.names == te.names[60:64]
+    np.testing.assert_array_equal(te.subset(None, offset=10).images, te.images[10:])
+    with pytest.raises(DataError, match="--offset must lie in 0..63"):
+        te.subset(5, offset=64)
+    with pytest.raises(DataError, match="--limit must be >= 1"):
+        te.subset(0)
+
+
 def test_cifar_batches_folder_matches_pixels(cifar_batches):
     from tests.conftest import smooth_images
 

@@ -178,6 +178,24 @@ def test_mosaic_capacity_row_takes_the_published_budget(npz_data, capsys):
     assert row["n_images"] == 1 and row["psnr_db"] == pytest.approx(fit[2], abs=1e-3)
 
 
+def test_mosaic_chunk_by_offset_codes_the_pictures_of_the_whole_run(npz_data, capsys, tmp_path):
+    """--offset 16 --limit 16 with --mosaic 4x4 is the second picture of a run over the first 32 images."""
+    pytest.importorskip("pillow_heif")
+    args = ["sweep", "--baseline", "heic444@capacity", "--mosaic", "4x4", "--link", "flat", "--snr", "10",
+            "--data", str(npz_data), "--json"]
+    assert main(args + ["--offset", "16", "--limit", "16", "--out", str(tmp_path / "chunk.csv")]) == 0
+    chunk = json.loads(capsys.readouterr().out)[0]
+    assert json.loads((tmp_path / "chunk.json").read_text())["offset"] == 16  # a resumed chunk must match it
+    from semcom.codecs import make_codec
+    from semcom.mosaic import published_capacity_bytes, tile_mosaics
+
+    second = tile_mosaics(np.load(npz_data)["x_test"][:32], (4, 4))[0][1]
+    fit = make_codec("heic444").fit_psnr(second, published_capacity_bytes(16 * 512, 10.0))
+    assert chunk["n_images"] == 1 and chunk["psnr_db"] == pytest.approx(fit[2], abs=1e-3)
+    assert main(args + ["--offset", "8", "--limit", "16"]) == 2  # not on a picture boundary
+    assert "multiple of 16" in capsys.readouterr().err
+
+
 def test_sweep_names_the_missing_extra_in_one_line(npz_data, monkeypatch, capsys):
     import phy.digital
     import phy.extras
