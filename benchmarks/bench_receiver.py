@@ -71,7 +71,7 @@ def main(argv=None) -> int:
     p.add_argument("--repeats", type=int, default=15)
     p.add_argument("--models", default="cnn,vit,cnn-fpga")
     p.add_argument("--stream-frames", type=int, default=32)
-    p.add_argument("--read-frames", type=int, default=8, help="frame lengths per read of the pipelined stream")
+    p.add_argument("--read-frames", type=int, default=16, help="frame lengths per read of the pipelined stream")
     p.add_argument("--runtime", default="torch", choices=RUNTIMES, help="what runs the JSCC decoder")
     p.add_argument("--data", default=None, help="CIFAR-10 (int8 calibration, PSNR check); default $SEMCOM_DATA")
     p.add_argument("--out", default="benchmarks/results/receiver_cpu")
