@@ -15,6 +15,11 @@ ratio to 1.92 MS/s (the seed setup) and 61.44 MS/s (Pluto's maximum); a ratio
 against the stream's samples: the PHY front end (``FrameReceiver.frames``:
 search, headers, bodies cut) and the JSCC decoder on as many frames in one call;
 what is left of the stream's time is the OFDM receiver (estimation, equalisation).
+The stream is also received pipelined (:class:`semcom.pipeline.PipelinedReceiver`: the front
+end and the OFDM receiver on a worker thread, overlapped with the JSCC decoder on the
+caller's, in reads of ``--read-frames`` frame lengths), each stage with one thread
+(``--threads 2``: torch one thread, the decoder's ONNX Runtime session one), so the two
+stages together use as many threads as the other rows.
 
 ``--runtime onnx|onnx-int8`` runs the JSCC decoder in ONNX Runtime (int8: calibrated
 on the CIFAR-10 training images of ``--data``/``$SEMCOM_DATA``); the table then also
@@ -40,6 +45,7 @@ from radio.sim import SimRadio
 from semcom.data import DATA_ENV, load_images, sample_images_dir, to_tensor
 from semcom.metrics import psnr
 from semcom.ota import Transceiver, ofdm_for_radio
+from semcom.pipeline import PipelinedReceiver, reads_of
 from semcom.runtime import RUNTIMES, make_codec
 from semcom.zoo import load_model
 
@@ -63,8 +69,9 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeats", type=int, default=15)
-    p.add_argument("--models", default="cnn,vit")
+    p.add_argument("--models", default="cnn,vit,cnn-fpga")
     p.add_argument("--stream-frames", type=int, default=32)
+    p.add_argument("--read-frames", type=int, default=16, help="frame lengths per read of the pipelined stream")
     p.add_argument("--runtime", default="torch", choices=RUNTIMES, help="what runs the JSCC decoder")
     p.add_argument("--data", default=None, help="CIFAR-10 (int8 calibration, PSNR check); default $SEMCOM_DATA")
     p.add_argument("--out", default="benchmarks/results/receiver_cpu")
@@ -96,8 +103,22 @@ def main(argv=None) -> int:
         count = args.stream_frames
         symbols = torch.randn(count, net.num_symbols(*image.shape[:2]), dtype=torch.complex64)
         snr = torch.full((count,), 10.0)
+        stage_threads = max(1, args.threads // 2)
+        piped = PipelinedReceiver(Transceiver(net, model, trx.ofdm, codec=make_codec(
+            net, args.runtime, data=args.data, threads=stage_threads)))
+        reads = args.read_frames * frame.shape[-1]
+
+        def pipelined():
+            torch.set_num_threads(stage_threads)
+            try:
+                return list(piped.receive(reads_of(stream, reads)))
+            finally:
+                torch.set_num_threads(args.threads)
+
         stages = [(f"whole receiver, one frame per call ({tag})", frame, lambda: trx.receive(capture)),
                   (f"whole receiver, stream of {count} frames ({tag})", stream, lambda: trx.receive_all(stream)),
+                  (f"whole receiver, stream of {count} frames pipelined, reads of {args.read_frames} frames, "
+                   f"{stage_threads} thread(s) per stage ({tag})", stream, pipelined),
                   (f"of which frame search, headers and bodies cut, stream of {count} frames ({tag})", stream,
                    lambda: list(trx.receiver.frames(stream))),
                   (f"of which JSCC decoder alone, {count} frames in one batch ({tag})", stream,

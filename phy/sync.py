@@ -355,8 +355,9 @@ def cfo_rotation(cfo_hz, first_index, length: int, sample_rate_sps: float) -> to
     """``exp(-j 2 pi cfo (first_index + k) / fs)`` for ``k < length``: scalars give [length],
     ``cfo_hz`` and ``first_index`` [B] give [B, length] (complex64)."""
     k = torch.as_tensor(first_index, dtype=torch.float64)[..., None] + torch.arange(length, dtype=torch.float64)
-    cfo = torch.as_tensor(cfo_hz, dtype=torch.float64)[..., None]
-    return torch.exp(-2j * math.pi * cfo * k / sample_rate_sps).to(torch.complex64)
+    cycles = torch.as_tensor(cfo_hz, dtype=torch.float64)[..., None] * k / sample_rate_sps
+    phase = (2 * math.pi) * (cycles - cycles.round())  # reduced in float64: float32 keeps it exact to 1e-7 rad
+    return torch.polar(torch.ones((), dtype=torch.float32), -phase.float())
 
 
 def correct_cfo(y: torch.Tensor, cfo_hz: float, sample_rate_sps: float, first_index: int = 0) -> torch.Tensor:

@@ -78,6 +78,29 @@ class Reception:
     fault_kinds: list = field(default_factory=list)
 
 
+@dataclass
+class SemanticBatch:
+    """Semantic frames of one image size, equalised, waiting for the JSCC decoder.
+
+    :param image_size: (height, width). :param receptions: one per frame, in order.
+    :param symbols: [B, k] complex, what the decoder takes. :param snr_db: [B], the SNR it is told.
+    """
+
+    image_size: tuple[int, int]
+    receptions: list[Reception]
+    symbols: torch.Tensor
+    snr_db: torch.Tensor
+
+
+@dataclass
+class Equalised:
+    """What :meth:`Transceiver.equalise` made of a list of frames: every reception in order (digital
+    ones done) and the semantic batches :meth:`Transceiver.finish` decodes into them."""
+
+    receptions: list[Reception]
+    batches: list[SemanticBatch]
+
+
 def ofdm_for_radio(num_tx: int, num_rx: int, sample_rate_sps: float) -> OFDMConfig:
     """The seed numerology (128-point FFT, 72 used subcarriers) at the radio's sample rate."""
     base = preset("seed-siso")
@@ -166,7 +189,14 @@ class Transceiver:
     @torch.no_grad()
     def decode(self, frames: list[RxFrame], baseline=None) -> list[Reception]:
         """Receptions of ``frames`` (from :class:`phy.framing.FrameReceiver`), decoding the bodies:
-        semantic ones batched per image size, digital ones with ``baseline``."""
+        semantic ones batched per image size, digital ones with ``baseline``
+        (:meth:`equalise`, then :meth:`finish`)."""
+        return self.finish(self.equalise(frames, baseline))
+
+    @torch.no_grad()
+    def equalise(self, frames: list[RxFrame], baseline=None) -> Equalised:
+        """The receiver up to the JSCC decoder: receptions of ``frames``, digital bodies decoded with
+        ``baseline``, semantic bodies demodulated, estimated and equalised per image size (one batch each)."""
         received = [self._reception(f) for f in frames]
         groups: dict[tuple, list] = {}
         for rec, frame in zip(received, frames):
@@ -182,7 +212,8 @@ class Transceiver:
                 images, _, failures = baseline.decode(out.s_hat, out.noise_var, rec.header.height, rec.header.width)
                 rec.image = images[0]
                 rec.error = "baseline frame failed its CRC: fallback image" if failures else None
-        for (height, width), group in groups.items():
+        batches = []
+        for size, group in groups.items():
             num_symbols = group[0][0].header.num_symbols
             bodies = self._retimed([f for _, f in group], [r for r, _ in group], num_symbols)  # [B, rx, samples]
             # noise per RE and subcarrier measured over the body itself (interference may hit the
@@ -190,11 +221,18 @@ class Transceiver:
             n0 = self.link.body_noise_var(bodies, num_symbols).clamp_min(1e-12)  # [B, N]
             out = self.link.receive(bodies, num_symbols, n0=n0)
             snr = self.decoder_snr(out.snr_eff_db, torch.tensor([f.header.tx_snr_db for _, f in group]))
-            images = to_uint8(self.codec.decode(out.decoder_symbols, snr, (height, width)))
-            for (rec, _), image, told in zip(group, images, snr.tolist()):
+            batches.append(SemanticBatch(size, [r for r, _ in group], out.decoder_symbols, snr))
+        return Equalised(received, batches)
+
+    @torch.no_grad()
+    def finish(self, equalised: Equalised) -> list[Reception]:
+        """The JSCC decoder on :meth:`equalise`'s semantic batches: the receptions, with their images."""
+        for batch in equalised.batches:
+            images = to_uint8(self.codec.decode(batch.symbols, batch.snr_db, batch.image_size))
+            for rec, image, told in zip(batch.receptions, images, batch.snr_db.tolist()):
                 rec.image, rec.snr_decoder_db = image, round(told, 3)
                 rec.warning = self._snr_warning(rec.snr_est_db, told)
-        return received
+        return equalised.receptions
 
     def _retimed(self, frames: list[RxFrame], receptions: list[Reception], num_symbols: int) -> torch.Tensor:
         """The frames' bodies [B, rx, samples], with their sampling-clock offsets removed (noted in

@@ -43,6 +43,8 @@ class Equalizer(nn.Module):
             n0_eff = n0_eff + err_var.sum(dim=1)  # [B, T, N]
         else:
             n0_eff = n0_eff.expand(batch, y.shape[2], y.shape[3])
+        if h.shape[2] == 1:
+            return _single_stream(y, h[:, :, 0], n0_eff, self.kind)
         yv, hv = _per_re(y, h)
         streams = hv.shape[-1]
         gram = hv.mH @ hv  # [B, T, N, S, S]
@@ -63,3 +65,24 @@ class Equalizer(nn.Module):
         x = torch.where(active[..., None], x, torch.zeros_like(x))
         var = torch.where(active[..., None], var, torch.full_like(var, float("inf")))
         return x.permute(0, 3, 1, 2), var.permute(0, 3, 1, 2)
+
+
+def _single_stream(y: torch.Tensor, h: torch.Tensor, n0_eff: torch.Tensor, kind: str):
+    """The equaliser of one stream (maximum-ratio combining, 1x1 "matrices" as numbers): the same
+    estimates as the general case without a batched inverse per RE.
+
+    :input y, h: [B, rx, T, N] complex. :input n0_eff: [B, T, N]. :output: as :class:`Equalizer`, S = 1.
+    """
+    gram = h.abs().square().sum(1)  # [B, T, N]
+    hy = (h.conj() * y).sum(1)  # [B, T, N]
+    active = gram > 1e-12
+    safe_gram = torch.where(active, gram, torch.ones_like(gram))
+    if kind == "zf":
+        x, var = hy / safe_gram, n0_eff / safe_gram
+    else:
+        a = safe_gram + n0_eff
+        d = (safe_gram / a).clamp_min(1e-12)  # bias
+        x, var = hy / a / d, (1.0 / d - 1.0).clamp_min(1e-12)
+    x = torch.where(active, x, torch.zeros_like(x))
+    var = torch.where(active, var, torch.full_like(var, float("inf")))
+    return x[:, None], var[:, None]

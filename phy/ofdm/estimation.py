@@ -66,8 +66,10 @@ class _PilotEstimator(nn.Module):
         self.cols = cols
         self.pilot_power = float(cfg.num_streams)
 
-    def frequency_filter(self, stream: int, n0: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(W [batch or 1, n_used, n_pilot], error-variance factor [batch or 1, n_used])."""
+    def frequency_interpolation(self, stream: int, h_ls: torch.Tensor, n0: torch.Tensor) \
+            -> tuple[torch.Tensor, torch.Tensor]:
+        """Pilot estimates [B, rx, P, n_pilot] -> (every used subcarrier [B, rx, P, n_used],
+        error-variance factor [B or 1, n_used]); ``n0`` [B]."""
         raise NotImplementedError
 
     def forward(self, y: torch.Tensor, n0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -83,8 +85,7 @@ class _PilotEstimator(nn.Module):
         for s in range(streams):
             cols = torch.as_tensor(self.cols[s], device=y.device)
             h_ls = y_p.index_select(3, cols) / p[s].index_select(1, cols)  # [B, rx, P, n_pilot]
-            w_f, e_f = self.frequency_filter(s, n0)  # [B|1, n_used, n_pilot], [B|1, n_used]
-            h_f = torch.einsum("bun,brpn->brpu", w_f.to(y.dtype).expand(batch, -1, -1), h_ls)
+            h_f, e_f = self.frequency_interpolation(s, h_ls, n0)  # [B, rx, P, n_used], [B|1, n_used]
             h_full = torch.einsum("tp,brpu->brtu", self.w_time, h_f)  # [B, rx, T, n_used]
             h[:, :, s, :, self.used] = h_full
             err[:, s, :, self.used] = (self.w_time_power[None, :, None] * e_f.expand(batch, -1)[:, None, :])
@@ -103,16 +104,21 @@ class LSChannelEstimator(_PilotEstimator):
             self.register_buffer(f"w_freq_power_{s}", torch.as_tensor((w ** 2).sum(1), dtype=torch.float32),
                                  persistent=False)
 
-    def frequency_filter(self, stream, n0):
+    def frequency_interpolation(self, stream, h_ls, n0):
         e = n0[:, None] / self.pilot_power * getattr(self, f"w_freq_power_{stream}")[None]
-        return getattr(self, f"w_freq_{stream}")[None], e
+        return torch.einsum("un,brpn->brpu", getattr(self, f"w_freq_{stream}").to(h_ls.dtype), h_ls), e
 
 
 class LMMSEChannelEstimator(_PilotEstimator):
     """LS at the pilots, then a frequency-domain Wiener filter
     ``W = R_hp (R_pp + N0/|p|^2 I)^-1`` built from an exponential power-delay
     profile with rms delay spread ``rms_delay_spread_s``, then linear time
-    interpolation. Error variance: ``diag(R_hh - W R_ph)``."""
+    interpolation. Error variance: ``diag(R_hh - W R_ph)``.
+
+    ``R_pp = U diag(lambda) U^H`` is diagonalised once, so the filter of any noise level is
+    ``W = A diag(1 / (lambda + N0/|p|^2)) U^H`` with ``A = R_hp U``: a batch of frames with
+    different noise levels costs two matrix products, no solve, and the error variance is
+    ``1 - |A|^2 (1 / (lambda + N0/|p|^2))``."""
 
     def __init__(self, grid: ResourceGrid, rms_delay_spread_s: float = 300e-9):
         super().__init__(grid)
@@ -120,17 +126,23 @@ class LMMSEChannelEstimator(_PilotEstimator):
             raise ValueError(f"rms_delay_spread_s must be >= 0, got {rms_delay_spread_s}")
         n_used = grid.cfg.num_used_subcarriers
         r = exponential_pdp_correlation(np.arange(n_used), grid.cfg.subcarrier_spacing_hz, rms_delay_spread_s)
-        self.register_buffer("r_full", torch.as_tensor(r, dtype=torch.complex64), persistent=False)
+        for s, cols in enumerate(self.cols):
+            r_hp = r[:, cols]  # [n_used, n_pilot]
+            lam, u = np.linalg.eigh(r_hp[cols])  # R_pp (Hermitian, positive semi-definite)
+            a = r_hp @ u  # [n_used, n_pilot]
+            self.register_buffer(f"eig_{s}", torch.as_tensor(lam.clip(0.0), dtype=torch.float64), persistent=False)
+            self.register_buffer(f"a_{s}", torch.as_tensor(a, dtype=torch.complex64), persistent=False)
+            self.register_buffer(f"a_power_{s}", torch.as_tensor(np.abs(a) ** 2, dtype=torch.float64),
+                                 persistent=False)
+            self.register_buffer(f"uh_{s}", torch.as_tensor(u.conj().T, dtype=torch.complex64), persistent=False)
 
-    def frequency_filter(self, stream, n0):
-        cols = torch.as_tensor(self.cols[stream], device=self.r_full.device)
-        r_hp = self.r_full.index_select(1, cols)  # [n_used, n_pilot]
-        r_pp = r_hp.index_select(0, cols)  # [n_pilot, n_pilot]
-        eye = torch.eye(len(cols), dtype=r_pp.dtype, device=r_pp.device)
-        a = r_pp[None] + (n0 / self.pilot_power)[:, None, None].to(r_pp.dtype) * eye  # [B, n_pilot, n_pilot]
-        w = torch.linalg.solve(a, r_hp.mH[None].expand(a.shape[0], -1, -1)).mH  # [B, n_used, n_pilot]
-        err = (1.0 - torch.einsum("bun,nu->bu", w, r_hp.mH).real).clamp_min(0.0)
-        return w, err
+    def frequency_interpolation(self, stream, h_ls, n0):
+        d = 1.0 / (getattr(self, f"eig_{stream}")[None] + (n0.double() / self.pilot_power)[:, None])  # [B, n_pilot]
+        z = torch.einsum("qn,brpn->brpq", getattr(self, f"uh_{stream}").to(h_ls.dtype), h_ls)  # eigen-coordinates
+        z = z * d.to(torch.float32)[:, None, None, :]
+        h_f = torch.einsum("uq,brpq->brpu", getattr(self, f"a_{stream}").to(h_ls.dtype), z)  # [B, rx, P, n_used]
+        err = (1.0 - d @ getattr(self, f"a_power_{stream}").T).clamp_min(0.0).float()  # [B, n_used]
+        return h_f, err
 
 
 PROFILE_WINDOW = 7  # adjacent subcarriers averaged in the pilots' noise profile

@@ -131,6 +131,47 @@ def test_lmmse_beats_ls_on_frequency_selective_channel():
     assert mse["lmmse"] < 0.8 * mse["ls"], mse
 
 
+@pytest.mark.parametrize("delay_spread_s", [1e-9, 300e-9, 2e-6])
+def test_lmmse_filter_equals_the_wiener_filter_solved_in_float64(delay_spread_s):
+    """The estimator's eigen-decomposed filter gives W = R_hp (R_pp + N0/|p|^2 I)^-1 applied to the
+    pilots, and its error variance, for a different noise level per frame (down to 1e-4, where
+    R_pp is ill-conditioned), to float32 precision."""
+    from phy.ofdm.estimation import exponential_pdp_correlation
+
+    cfg = preset("seed-siso")
+    grid = ResourceGrid(cfg, 512)
+    est = LMMSEChannelEstimator(grid, delay_spread_s)
+    cols = est.cols[0]
+    r = torch.as_tensor(exponential_pdp_correlation(np.arange(cfg.num_used_subcarriers), cfg.subcarrier_spacing_hz,
+                                                    delay_spread_s))
+    r_hp = r[:, cols]
+    n0 = torch.logspace(-4, 1, 6, dtype=torch.float64)
+    h_ls = complex_normal((6, 1, 4, len(cols)), 1.0).to(torch.complex128)
+    w = torch.linalg.solve(r_hp[cols][None] + (n0 / est.pilot_power)[:, None, None] * torch.eye(len(cols)),
+                           r_hp.mH[None].expand(6, -1, -1)).mH  # [B, n_used, n_pilot]
+    h_f, err = est.frequency_interpolation(0, h_ls.to(torch.complex64), n0.float())
+    want = torch.einsum("bun,brpn->brpu", w, h_ls)
+    assert float((h_f - want).abs().amax() / want.abs().amax()) < 1e-5
+    want_err = (1 - torch.einsum("bun,nu->bu", w, r_hp.mH).real).clamp_min(0)
+    torch.testing.assert_close(err, want_err.float(), atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("kind", ["zf", "lmmse"])
+def test_one_stream_equaliser_is_maximum_ratio_combining(kind):
+    """One stream over two receive antennas: x = h^H y / |h|^2 and noise n0_eff / |h|^2 (the
+    unbiased LMMSE estimate of one stream is the ZF one); zero channel: 0 with infinite variance."""
+    y = complex_normal((3, 2, 4, 8), 1.0)
+    h = complex_normal((3, 2, 1, 4, 8), 1.0)
+    h[..., 0] = 0
+    n0, err = torch.tensor([0.1, 0.2, 0.3]), torch.rand(3, 1, 4, 8)
+    x_hat, var = Equalizer(kind)(y, h, n0, err)
+    gram = h[:, :, 0].abs().square().sum(1)
+    torch.testing.assert_close(x_hat[:, 0, ..., 1:], ((h[:, :, 0].conj() * y).sum(1) / gram)[..., 1:])
+    torch.testing.assert_close(var[:, 0, ..., 1:], ((n0[:, None, None] + err[:, 0]) / gram)[..., 1:], rtol=1e-4,
+                               atol=1e-6)
+    assert (x_hat[..., 0] == 0).all() and torch.isinf(var[..., 0]).all()
+
+
 def test_full_siso_chain_recovers_symbols():
     torch.manual_seed(5)
     cfg = preset("seed-siso")
