@@ -237,8 +237,10 @@ class TransportBlockQAM:
 
     def demodulate(self, s_hat: torch.Tensor, noise_var: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """:input s_hat, noise_var: [B, num_symbols]. :output: (hard bits [B, k] float 0/1, TB CRC ok [B] bool)."""
-        if self.mcs.bits_per_symbol == 1:  # PAM: the imaginary part carries only noise
-            s_hat, noise_var = s_hat.real.to(torch.complex64), noise_var / 2
+        if self.mcs.bits_per_symbol == 1:  # PAM: the imaginary part carries only noise. Sionna's demapper
+            # takes exp(-|y - c|^2 / no) with no the complex noise variance: on the real part, whose variance
+            # is no / 2, that is the Gaussian likelihood with the same no (halving it doubles the LLRs)
+            s_hat = s_hat.real.to(torch.complex64)
         llr = self.demapper(s_hat, noise_var.to(torch.float32).clamp_min(1e-6))
         bits, ok = self.decoder(llr)
         return bits, ok

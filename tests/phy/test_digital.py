@@ -31,6 +31,17 @@ def test_transport_block_round_trip_at_random_sizes():
     assert bool(ok.all()) and torch.equal(out, bits)
 
 
+def test_bpsk_llrs_are_the_real_channel_likelihood_ratios():
+    """BPSK rides on the real part of complex noise of variance no (no / 2 per part): the demapper's LLR is
+    4 Re(y) / no, whatever the imaginary part holds (as SemViT's notebook demaps its PAM)."""
+    chain = TransportBlockQAM(512, "ldpc1/3-bpsk")
+    seen = []
+    chain.decoder = lambda llr: (seen.append(llr), (torch.zeros(1, chain.k), torch.ones(1, dtype=torch.bool)))[1]
+    y = torch.complex(torch.linspace(-1.0, 1.0, 512), torch.full((512,), 0.7))[None]
+    chain.demodulate(y, torch.full(y.shape, 0.5))
+    assert torch.allclose(seen[0].abs(), (4 * y.real / 0.5).abs(), atol=1e-3)
+
+
 def test_mcs_names_and_tables():
     assert parse_mcs("nr64-mcs10").bits_per_symbol == 4
     assert parse_mcs("nr256-mcs27").bits_per_symbol == 8
