@@ -102,7 +102,7 @@ def add_parser(sub) -> None:
     p = _command(sub, "train", "train a deep-JSCC model (resumable; torchrun for DDP)", 'Train a deep-JSCC model on CIFAR-10 or an image folder, over a flat channel or through the\nMIMO-OFDM link. Resumable (--resume), with atomic checkpoints, EMA weights, a CSV + PNG log;\nlaunch under torchrun for DDP.', run)
     p.add_argument("--config", default=None,
                    help="YAML of training settings (TrainConfig fields); options given here override it")
-    p.add_argument("--arch", choices=("cnn", "vit"), default="cnn", help="model family")
+    p.add_argument("--arch", choices=("cnn", "swin", "vit"), default="cnn", help="model family")
     p.add_argument("--ratio", default="1/6", help="bandwidth ratio k/n, e.g. 1/6 or 1/12")
     p.add_argument("--model-arg", action="append", metavar="KEY=VALUE",
                    help="architecture argument, e.g. channels=96 (repeatable)")
