@@ -19,7 +19,8 @@ SCALAR_OPTIONS = {
     "limit": ("--limit", lambda a: a.limit), "val_limit": ("--val-limit", lambda a: a.val_limit),
     "val_holdout": ("--val-holdout", lambda a: a.val_holdout), "crop": ("--crop", lambda a: a.crop),
     "warmup_steps": ("--warmup-steps", lambda a: a.warmup_steps),
-    "max_steps": ("--max-steps", lambda a: a.max_steps), "seed": ("--seed", lambda a: a.seed),
+    "max_steps": ("--max-steps", lambda a: a.max_steps), "max_minutes": ("--max-minutes", lambda a: a.max_minutes),
+    "seed": ("--seed", lambda a: a.seed),
     "save_every_s": ("--save-every", lambda a: a.save_every),
     "clip_grad_norm": ("--clip-grad", lambda a: a.clip_grad or None),
     "precision": ("--precision", lambda a: a.precision),
@@ -139,6 +140,8 @@ def add_parser(sub) -> None:
     p.add_argument("--val-holdout", type=int, default=0,
                    help="image folders: validate on the last N images (by name), train on the others")
     p.add_argument("--max-steps", type=_positive_int, default=None, help="stop after this many optimizer steps")
+    p.add_argument("--max-minutes", type=float, default=None,
+                   help="stop after this many minutes of training in this invocation (then validate and save)")
     p.add_argument("--save-every", type=float, default=300.0, help="seconds between mid-epoch checkpoints")
     p.add_argument("--clip-grad", type=float, default=1.0, help="gradient-norm clipping (0 = off)")
     p.add_argument("--seed", type=int, default=0, help="seed of weights, batches and noise")
