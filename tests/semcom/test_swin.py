@@ -7,7 +7,7 @@ from phy.channels import AWGNChannel
 from semcom.checkpoint import save_checkpoint
 from semcom.cli import main
 from semcom.models import SwinJSCC, build_model
-from semcom.models.swin import GPU_PRESET, SwinBlock, attention_mask, window_geometry
+from semcom.models.swin import GPU_PRESET, SwinBlock, WindowAttention, attention_mask, window_geometry
 from semcom.zoo import load_model
 
 TINY = {"dims": [8, 8, 16, 16], "depths": [2, 1, 1, 2], "heads": [2, 2, 2, 2], "window": 4, "mlp_ratio": 1}
@@ -119,6 +119,18 @@ def test_mask_matches_brute_force(grid, window):
         if q[0] >= grid[0] or q[1] >= grid[1]:
             continue  # a padded query: its output is cropped away
         assert (mask[w, i, j] == 0) == (i == j or valid and (q, k) in expected), (q, k)
+
+
+def test_window_attention_is_the_biased_masked_softmax():
+    torch.manual_seed(0)
+    attn = WindowAttention(16, heads=2, window=4)
+    size, shift = window_geometry((8, 12), 4, True)
+    mask = attention_mask((8, 12), size, shift)  # [6, 16, 16]
+    x = torch.randn(2, 6, 16, 16)
+    q, k, v = attn.qkv(x).view(2, 6, 16, 3, 2, 8).permute(3, 0, 1, 4, 2, 5)
+    logits = q @ k.transpose(-2, -1) / 8 ** 0.5 + attn.position_bias(size)[None, None] + mask[None, :, None]
+    expected = attn.proj((logits.softmax(-1) @ v).transpose(2, 3).reshape(2, 6, 16, 16))
+    torch.testing.assert_close(attn(x, mask, size), expected, atol=1e-5, rtol=1e-5)
 
 
 def test_window_shrinks_to_a_small_grid_and_does_not_shift_there():
