@@ -119,9 +119,10 @@ class WindowAttention(nn.Module):
     def forward(self, x: torch.Tensor, mask: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
         b, nw, n, d = x.shape
         q, k, v = self.qkv(x).view(b, nw, n, 3, self.heads, d // self.heads).permute(3, 0, 1, 4, 2, 5)
-        # [B, nW, heads, N, d/heads] each. softmax(q k^T / sqrt(d_head) + bias + mask) v through SDPA:
-        # in float32 on 2 AVX2 cores it ran a 768x512 round trip and a training step ~20 % faster
-        # than the written-out form (vit.Attention's choice, made for bf16 on CPUs that have it)
+        # [B, nW, heads, N, d/heads] each. softmax(q k^T / sqrt(d_head) + bias + mask) v through SDPA,
+        # chosen over the written-out form (vit.Attention's, made for bf16 on CPUs with AVX512-BF16)
+        # after one back-to-back float32 A/B on 2 busy AVX2 cores: a 768x512 round trip and a
+        # training step each ran ~20 % faster; worth re-measuring on a quiet machine
         bias = (self.position_bias(size)[None] + mask[:, None]).to(q.dtype)  # [nW, heads, N, N]
         y = F.scaled_dot_product_attention(q, k, v, attn_mask=bias)  # [B, nW, heads, N, d/heads]
         return self.proj(y.transpose(2, 3).reshape(b, nw, n, d))
