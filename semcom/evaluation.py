@@ -19,18 +19,19 @@ from .models.base import JSCCModel
 def transmit(model, x: torch.Tensor, snr_db: float, channel, generator=None) -> torch.Tensor:
     """Send a batch through ``model`` (a JSCC model or a :class:`semcom.runtime.Codec`) and ``channel``
     at one SNR. :output: x_hat [B,3,H,W]."""
-    snr = torch.full((x.shape[0],), float(snr_db))
+    snr = torch.full((x.shape[0],), float(snr_db), device=x.device)
     s = model.encode(x, snr)
     out = channel(s, snr, generator=generator)
     return model.decode(out.decoder_symbols, out.snr_eff_db, x.shape[2:])
 
 
 def evaluate(model: JSCCModel, data, snrs_db, channel: str = "awgn", limit: int | None = None,
-             batch_size: int = 250, seed: int = 0, progress: bool = False, codec=None) -> list[dict]:
+             batch_size: int = 250, seed: int = 0, progress: bool = False, codec=None, device=None) -> list[dict]:
     """Rows ``{"snr_db", "psnr_db", "ssim", "ms_ssim", "n_images"}``, one per SNR.
 
     ``data`` is a path (the test split is used) or an :class:`ImageSet`; ``codec`` (a
-    :class:`semcom.runtime.Codec`, default the model itself) runs the encoder and decoder.
+    :class:`semcom.runtime.Codec`, default the model itself) runs the encoder and decoder, on
+    ``device`` (the model's device; the noise is drawn on the CPU, so results match across devices).
     """
     images = data if isinstance(data, ImageSet) else load_images(data, "test")
     images = images.subset(limit)
@@ -42,7 +43,7 @@ def evaluate(model: JSCCModel, data, snrs_db, channel: str = "awgn", limit: int 
         gen = torch.Generator().manual_seed(seed)
         p, s, m = [], [], []
         for _, batch in iter_batches(images, batch_size):
-            x = to_tensor(batch)
+            x = to_tensor(batch, device)
             x_hat = transmit(codec or model, x, snr, ch, generator=gen)
             p.append(psnr(x_hat, x))
             s.append(ssim(x_hat, x))

@@ -51,6 +51,7 @@ class TrainConfig(MappingConfig):
     val_holdout: int = 0
     crop: int = 32
     max_steps: int | None = None
+    max_minutes: float | None = None
     seed: int = 0
     precision: str = "fp32"
 
@@ -86,6 +87,8 @@ class TrainConfig(MappingConfig):
             raise ValueError(f"precision must be one of {sorted(PRECISIONS)}, got {self.precision!r}")
         if self.val_holdout < 0:
             raise ValueError(f"val_holdout must be >= 0, got {self.val_holdout}")
+        if self.max_minutes is not None and not self.max_minutes > 0:
+            raise ValueError(f"max_minutes must be > 0, got {self.max_minutes}")
         for name in ("limit", "max_steps"):
             value = getattr(self, name)
             if value is not None and value < 1:

@@ -3,7 +3,8 @@
 Resuming loses nothing: the epoch's permutation and every step's noise come
 from seeds (``seed``, epoch, step, rank), so a run resumed from a mid-epoch
 checkpoint continues with exactly the batches it would have seen. Checkpoints
-are written atomically every ``save_every_s`` seconds and at each epoch's end.
+are written atomically every ``save_every_s`` seconds and at each epoch's end, and when
+``max_steps`` or the wall-clock budget ``max_minutes`` (of this invocation) stops the run.
 
 Multi-GPU / multi-node: launch with ``torchrun --nproc-per-node N -m semcom train …``;
 the process group uses NCCL on CUDA and gloo on CPU.
@@ -337,8 +338,11 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, command
         if env.main:
             run.save(ckpt_path, cfg, env, steps_per_epoch, elapsed0 + time.time() - t0, command, hardware)
 
-    last_save, result, interactive = t0, {}, sys.stderr.isatty()
-    while run.epoch < cfg.epochs and (cfg.max_steps is None or run.step < cfg.max_steps):
+    def out_of_time() -> bool:
+        return cfg.max_minutes is not None and _all_ranks_agree(time.time() - t0 > 60.0 * cfg.max_minutes, env)
+
+    last_save, result, interactive, timed_out = t0, {}, sys.stderr.isatty(), False
+    while run.epoch < cfg.epochs and (cfg.max_steps is None or run.step < cfg.max_steps) and not timed_out:
         perm = np.random.default_rng([cfg.seed, run.epoch]).permutation(len(train_set))
         run.model.train()
         losses = []
@@ -357,7 +361,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, command
             if time.time() - last_save > cfg.save_every_s:
                 save()
                 last_save = time.time()
-            if cfg.max_steps is not None and run.step >= cfg.max_steps:
+            timed_out = out_of_time()
+            if cfg.max_steps is not None and run.step >= cfg.max_steps or timed_out:
                 break
         finished_epoch = run.batch >= steps_per_epoch
         if finished_epoch:
@@ -377,6 +382,15 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, command
     if env.world > 1:
         dist.barrier()
     return result
+
+
+def _all_ranks_agree(flag: bool, env: "Dist") -> bool:
+    """``flag`` of rank 0 on every rank (so that a wall-clock stop happens at the same step everywhere)."""
+    if env.world == 1:
+        return flag
+    t = torch.tensor([float(flag)], device=env.device)
+    dist.broadcast(t, src=0)
+    return bool(t.item())
 
 
 def _progress(iterable, desc: str, enabled: bool, interactive: bool):

@@ -19,6 +19,7 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON array to stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--runtime", default="torch", choices=RUNTIMES, help="what runs the encoder and decoder")
+    p.add_argument("--device", default="cpu", help="torch runtime: the device the model runs on, e.g. cuda")
 
 
 def cmd_eval(args) -> int:
@@ -26,10 +27,12 @@ def cmd_eval(args) -> int:
     from ..runtime import make_codec
     from ..zoo import load_model
 
-    model = load_model(args.model)
+    if args.device != "cpu" and args.runtime != "torch":
+        raise ValueError(f"--device {args.device} needs --runtime torch, got {args.runtime}")
+    model = load_model(args.model, device=args.device)
     model.warn_if_outside_snr_range(args.snr)
     rows = evaluate(model, args.data, snrs_db=args.snr, channel=args.channel, limit=args.limit,
                     batch_size=args.batch_size, progress=show_progress(args),
-                    codec=make_codec(model, args.runtime, data=args.data))
+                    codec=make_codec(model, args.runtime, data=args.data), device=args.device)
     print(json.dumps(rows) if args.json else format_table(rows))
     return 0

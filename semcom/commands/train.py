@@ -19,7 +19,8 @@ SCALAR_OPTIONS = {
     "limit": ("--limit", lambda a: a.limit), "val_limit": ("--val-limit", lambda a: a.val_limit),
     "val_holdout": ("--val-holdout", lambda a: a.val_holdout), "crop": ("--crop", lambda a: a.crop),
     "warmup_steps": ("--warmup-steps", lambda a: a.warmup_steps),
-    "max_steps": ("--max-steps", lambda a: a.max_steps), "seed": ("--seed", lambda a: a.seed),
+    "max_steps": ("--max-steps", lambda a: a.max_steps), "max_minutes": ("--max-minutes", lambda a: a.max_minutes),
+    "seed": ("--seed", lambda a: a.seed),
     "save_every_s": ("--save-every", lambda a: a.save_every),
     "clip_grad_norm": ("--clip-grad", lambda a: a.clip_grad or None),
     "precision": ("--precision", lambda a: a.precision),
@@ -102,7 +103,7 @@ def add_parser(sub) -> None:
     p = _command(sub, "train", "train a deep-JSCC model (resumable; torchrun for DDP)", 'Train a deep-JSCC model on CIFAR-10 or an image folder, over a flat channel or through the\nMIMO-OFDM link. Resumable (--resume), with atomic checkpoints, EMA weights, a CSV + PNG log;\nlaunch under torchrun for DDP.', run)
     p.add_argument("--config", default=None,
                    help="YAML of training settings (TrainConfig fields); options given here override it")
-    p.add_argument("--arch", choices=("cnn", "vit"), default="cnn", help="model family")
+    p.add_argument("--arch", choices=("cnn", "swin", "vit"), default="cnn", help="model family")
     p.add_argument("--ratio", default="1/6", help="bandwidth ratio k/n, e.g. 1/6 or 1/12")
     p.add_argument("--model-arg", action="append", metavar="KEY=VALUE",
                    help="architecture argument, e.g. channels=96 (repeatable)")
@@ -139,6 +140,8 @@ def add_parser(sub) -> None:
     p.add_argument("--val-holdout", type=int, default=0,
                    help="image folders: validate on the last N images (by name), train on the others")
     p.add_argument("--max-steps", type=_positive_int, default=None, help="stop after this many optimizer steps")
+    p.add_argument("--max-minutes", type=float, default=None,
+                   help="stop after this many minutes of training in this invocation (then validate and save)")
     p.add_argument("--save-every", type=float, default=300.0, help="seconds between mid-epoch checkpoints")
     p.add_argument("--clip-grad", type=float, default=1.0, help="gradient-norm clipping (0 = off)")
     p.add_argument("--seed", type=int, default=0, help="seed of weights, batches and noise")

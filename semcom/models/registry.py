@@ -6,10 +6,11 @@ from dataclasses import fields
 
 from .base import JSCCModel
 from .cnn import CNNConfig, CNNJSCC
+from .swin import SwinConfig, SwinJSCC
 from .vit import ViTConfig, ViTJSCC
 
-ARCHITECTURES: dict[str, type[JSCCModel]] = {"cnn": CNNJSCC, "vit": ViTJSCC}
-ModelConfig = CNNConfig | ViTConfig
+ARCHITECTURES: dict[str, type[JSCCModel]] = {"cnn": CNNJSCC, "swin": SwinJSCC, "vit": ViTJSCC}
+ModelConfig = CNNConfig | SwinConfig | ViTConfig
 
 
 def model_config(arch: str, **options) -> ModelConfig:

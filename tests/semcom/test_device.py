@@ -54,3 +54,16 @@ def test_seeded_noise_is_drawn_by_the_generator_then_moved():
     b = complex_normal((3, 4), 0.5, device="meta", generator=gen)
     assert b.device.type == "meta" and a.device.type == "cpu"
     assert torch.equal(a, complex_normal((3, 4), 0.5, device="cpu", generator=torch.Generator().manual_seed(7)))
+
+
+@pytest.mark.parametrize("device", _devices())
+def test_evaluation_runs_on_the_device_with_the_cpus_noise(device):
+    from semcom.data import ImageSet
+    from semcom.evaluation import evaluate
+
+    torch.manual_seed(0)
+    model = build_model("cnn", channels=16, num_res=0)
+    images = ImageSet((torch.rand(3, 32, 32, 3) * 255).to(torch.uint8).numpy(), ["a", "b", "c"])
+    on_cpu = evaluate(model, images, [5.0])
+    on_device = evaluate(model.to(device), images, [5.0], device=device)
+    assert on_device[0]["psnr_db"] == pytest.approx(on_cpu[0]["psnr_db"], abs=1e-3)

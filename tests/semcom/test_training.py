@@ -47,6 +47,14 @@ def test_resume_is_exact(npz_data, tmp_path):
         assert torch.equal(value, cut["train_state"]["model"][key]), key
 
 
+def test_wall_clock_budget_stops_after_the_step_that_spends_it(npz_data, tmp_path):
+    train(cfg(npz_data, tmp_path / "run", epochs=2, max_minutes=1e-9), progress=False)
+    state = read_checkpoint(tmp_path / "run" / "checkpoint.pt")["train_state"]
+    assert (state["step"], state["epoch"], state["batch"]) == (1, 0, 1)
+    with pytest.raises(ValueError, match="max_minutes"):
+        cfg(npz_data, tmp_path / "x", max_minutes=0)
+
+
 def test_resume_takes_this_runs_beta2(npz_data, tmp_path):
     train(cfg(npz_data, tmp_path / "run", epochs=1, max_steps=1), progress=False)
     saved = read_checkpoint(tmp_path / "run" / "checkpoint.pt")["train_state"]["optimizer"]
