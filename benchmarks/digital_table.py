@@ -172,7 +172,7 @@ def mosaic_table() -> str:
     cells, fewest, _ = combine_chunks("best-ldpc", snrs)
     if any(c is not None for s, c in cells.items() if s > 0):
         pub = SEMVIT["best-ldpc"]
-        lines.append(f"| 8x8, best-ldpc, in chunks of {CHUNK} | {fewest} or more of 10000 | " + " | ".join(
+        lines.append(f"| 8x8, best-ldpc, in chunks of {CHUNK} | {fewest}..10000 (in each cell) | " + " | ".join(
             "-" if cells[s] is None else cells[s][1] for s in snrs) + " |")
         lines.append("| 8x8, best-ldpc, in chunks - published | | " + " | ".join(
             "-" if cells[s] is None else f"{cells[s][0] - pub[s]:+.2f}" for s in snrs) + " |")
