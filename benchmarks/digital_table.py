@@ -22,7 +22,7 @@ SEMVIT = {"best-ldpc": {0.0: 22.32, 5.0: 25.43, 10.0: 29.73, 15.0: 32.83},
 ORDER = ("best-ldpc", "best-ldpc-practical", "best@capacity")
 
 
-def table(csv_path: Path, command: str, title: str, note: str = "") -> str:
+def table(csv_path: Path, command: str, title: str, note: str = "", after: str = "") -> str:
     rows = read_csv(csv_path).values()
     by = defaultdict(dict)
     for r in rows:
@@ -44,7 +44,7 @@ def table(csv_path: Path, command: str, title: str, note: str = "") -> str:
     n = next(iter(rows))["n_images"] if rows else 0
     settings = csv_path.with_suffix(".json")
     limit = json.loads(settings.read_text()).get("limit") if settings.exists() else None
-    lines += ["", f"{n} images per point (--limit {limit})."]
+    lines += ["", f"{n} images per point (--limit {limit})."] + (["", after] if after else [])
     return "\n".join(lines) + "\n"
 
 
@@ -79,6 +79,29 @@ RUNS = (
 )
 
 
+# how each run went (CPU time, load, the reference codec figures), under its table
+AFTER = {
+    'digital_photos_flat.csv': (
+        'Run here as one process per SNR on this shared 2-core machine (load 10-17), CPU = user + system from '
+        '`/usr/bin/time -v`: 0 dB 117 s CPU / 928 s wall, 10 dB 372 s / 1801 s, 20 dB 327 s / 1771 s. HEIC '
+        'with pillow-heif defaults at capacity on the same two photos: 35.07 / 43.08 / 46.97 dB '
+        '(`benchmarks/results/codecs_capacity_photos_heic_default.md`, re-measured identical), so '
+        '`best@capacity` is +0.31 / +1.10 / +1.66 dB above it.'
+    ),
+    'digital_photos_tdla.csv': (
+        'Run here as one process per SNR on this shared 2-core machine (load 10-17), CPU = user + system from '
+        '`/usr/bin/time -v`: 0 dB 181 s CPU / 1250 s wall, 10 dB 407 s / 1842 s. The 20 dB point ran later '
+        "(about 20 min wall at load 2-4, after the psy fix and with the back-off table's 20 dB row). The "
+        'back-off table held its 0 and 10 dB rows only for the first two (the 20 dB row does not change the '
+        "back-off below an estimate of 12.1 dB). At 10 dB the practical row fails: one photo's estimate "
+        'picked nr64-mcs19, whose 10 %-BLER back-off of 0 dB was measured with TBs of 49152 channel uses (1 '
+        "of 10 lost); a photo's TB of 196608 channel uses failed there. At 20 dB it fails the same way for "
+        'one photo at nr64-mcs23 (the back-off was measured on 4x shorter TBs). HEIC with pillow-heif '
+        'defaults at capacity on these two photos: 35.07 / 43.08 / 46.97 dB, so `best@capacity` is +0.31 / '
+        '+1.10 / +2.17 dB above it (the 20 dB point with the psy fix; +1.66 before it, flat table).'
+    ),
+}
+
 SWEEP = ("python -m semcom sweep --baseline {baseline} --mosaic {grid} --link flat --channel awgn --snr {snrs} "
          "--ratio 1/6 \\\n    --data ../shared/data/cifar10.npz{limit} --out benchmarks/results/{name}")
 # (CSVs, each with the SNRs it ran; mosaic grid; the row they give; --limit); missing CSVs are left out
@@ -104,9 +127,9 @@ def chunk_files() -> dict[int, Path]:
     return {k: v for k, v in files.items() if v.exists()}
 
 
-def combine_chunks(scheme: str, snrs) -> tuple[dict, int, str]:
-    """The image-weighted mean of ``scheme`` over the chunks that reached each SNR: ({snr: cell}, images of
-    the SNR with the fewest, note). Where every chunk's genie picked the same MCS the mean is exactly what one
+def combine_chunks(scheme: str, snrs) -> tuple[dict, int]:
+    """The image-weighted mean of ``scheme`` over the chunks that reached each SNR: ({snr: (PSNR, cell)},
+    images of the SNR with the fewest). Where every chunk's genie picked the same MCS the mean is exactly what one
     run over those images gives (no other MCS can beat it on their union); where they differ it is an upper
     bound of it, and the cell says so."""
     cells, fewest = {}, CIFAR_TEST_IMAGES
@@ -126,7 +149,7 @@ def combine_chunks(scheme: str, snrs) -> tuple[dict, int, str]:
         mcs = sorted({r["mcs"].split("+")[-1] for _, r in parts})
         what = mcs[0] if len(mcs) == 1 else "per-chunk genie, MCS " + "/".join(mcs) + ": an upper bound"
         cells[snr] = (psnr, f"{psnr:.2f} ({what}, BLER {bler:.2f}; {images} images)")
-    return cells, fewest, ""
+    return cells, fewest
 
 
 def mosaic_table() -> str:
@@ -169,7 +192,7 @@ def mosaic_table() -> str:
         count = f"{limit or CIFAR_TEST_IMAGES} in {pictures} picture{'s' * (pictures != 1)}"
         lines.append(f"| {grid}, {scheme} | {count} | " + " | ".join(cells) + " |")
         lines.append(f"| {grid}, {scheme} - published | | " + " | ".join(diffs) + " |")
-    cells, fewest, _ = combine_chunks("best-ldpc", snrs)
+    cells, fewest = combine_chunks("best-ldpc", snrs)
     if any(c is not None for s, c in cells.items() if s > 0):
         pub = SEMVIT["best-ldpc"]
         lines.append(f"| 8x8, best-ldpc, in chunks of {CHUNK} | {fewest}..10000 (in each cell) | " + " | ".join(
@@ -195,9 +218,10 @@ def mosaic_table() -> str:
 
 def main() -> None:
     for name, title, command, note in RUNS:
+        after = AFTER.get(name, "")
         path = RESULTS / name
         if path.exists():
-            path.with_suffix(".md").write_text(table(path, command, title, note))
+            path.with_suffix(".md").write_text(table(path, command, title, note, after))
             print("wrote", path.with_suffix(".md"))
     (RESULTS / "digital_cifar_mosaic.md").write_text(mosaic_table())
     print("wrote", RESULTS / "digital_cifar_mosaic.md")
