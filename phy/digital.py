@@ -126,24 +126,32 @@ def link_key(link: str, channel: str, mimo: str = "1x1", precoding: str = "ident
 
 
 @lru_cache(maxsize=None)
-def measured_backoffs(path: Path = BACKOFF_FILE) -> dict[str, list[tuple[float, float]]]:
-    """{link key: [(SNR estimate dB, back-off dB), ...] by estimate} from the shipped table
-    (``scripts/measure_mcs_backoff.py``)."""
+def measured_backoffs(path: Path = BACKOFF_FILE) -> dict[str, dict[int, list[tuple[float, float]]]]:
+    """{link key: {TB channel uses: [(SNR estimate dB, back-off dB), ...] by estimate}} from the shipped
+    table (``scripts/measure_mcs_backoff.py``); a row without ``symbols`` counts as 0 channel uses."""
     if not path.exists():
         return {}
     out: dict = {}
     with open(path) as fh:
         for r in csv.DictReader(line for line in fh if not line.startswith("#")):
-            out.setdefault(r["link"], []).append((float(r["snr_est_db"]), float(r["backoff_db"])))
-    return {k: sorted(v) for k, v in out.items()}
+            size = int(r.get("symbols") or 0)
+            out.setdefault(r["link"], {}).setdefault(size, []).append((float(r["snr_est_db"]), float(r["backoff_db"])))
+    return {k: {n: sorted(v) for n, v in sizes.items()} for k, sizes in out.items()}
 
 
-def link_backoff(key: str | None, snr_est_db: float) -> float:
+def link_backoff(key: str | None, snr_est_db: float, num_symbols: int | None = None) -> float:
     """dB to take off a link's SNR estimate before the AWGN thresholds apply: 0 on AWGN and on a link with no
-    measurement; else interpolated between the measured estimates (held at the ends)."""
-    points = measured_backoffs().get(key or "")
-    if not points or not math.isfinite(snr_est_db):
+    measurement; else interpolated between the measured estimates (held at the ends), from the rows measured
+    at the TB size nearest ``num_symbols`` on a log scale (the larger on a tie: a longer TB holds more code
+    blocks, any of which fails it; the largest when ``num_symbols`` is None)."""
+    sizes = measured_backoffs().get(key or "")
+    if not sizes or not math.isfinite(snr_est_db):
         return 0.0
+    if num_symbols is None:
+        size = max(sizes)
+    else:
+        size = min(sizes, key=lambda n: (abs(math.log(max(n, 1) / max(num_symbols, 1))), -n))
+    points = sizes[size]
     return float(np.interp(snr_est_db, [p[0] for p in points], [p[1] for p in points]))
 
 

@@ -5,8 +5,10 @@ At each channel SNR, TBs of ``--symbols`` channel uses go through the link (the 
 --channel tdl-a --mimo 2x2x1 --precoding svd --pa rapp --ibo 3``) at the MCS the AWGN thresholds pick from
 the link's own SNR estimate, then one MCS lower at a time until the BLER is at most 10 %. The back-off is
 the dB between the estimate and the middle of that MCS's threshold interval (0 when the first pick
-decodes). Rows are merged into ``phy/data/mcs_backoff.csv`` under the link's key (:func:`phy.digital.link_key`)
-and SNR, each command in a comment line; ``best-ldpc-practical`` interpolates them over the SNR estimate.
+decodes). Rows are merged into ``phy/data/mcs_backoff.csv`` under the link's key (:func:`phy.digital.link_key`),
+SNR and TB size, each command in a comment line; ``best-ldpc-practical`` interpolates them over the SNR
+estimate, from the rows of the TB size nearest its own (a longer TB holds more code blocks, so it needs
+more back-off: 49152 channel uses, a 256x384 image at 1/6, versus 196608, a 768x512 photo).
 
     python scripts/measure_mcs_backoff.py --link ofdm --channel tdl-a --mimo 2x2x1 --precoding svd \\
         --pa rapp --ibo 3 --snr 0,10,20 --symbols 12288 --tbs 20 --threads 1
@@ -87,12 +89,12 @@ def main(argv=None) -> None:
     rows = [{"link": key, **backoff_at(link, float(s), args.symbols, args.tbs, args.seed)} for s in args.snr.split(",")]
     out = Path(args.out)
     kept, comments = [], []
-    new = {(key, float(r["snr_db"])) for r in rows}
+    new = {(key, float(r["snr_db"]), int(r["symbols"])) for r in rows}
     if out.exists():  # the rows of other links and SNRs stay, and the commands that measured them
         lines = out.read_text().splitlines()
         comments = [c for c in lines if c.startswith("#")]
         kept = [r for r in csv.DictReader(c for c in lines if not c.startswith("#"))
-                if (r["link"], float(r["snr_db"])) not in new]
+                if (r["link"], float(r["snr_db"]), int(r["symbols"])) not in new]
     command = "python scripts/measure_mcs_backoff.py " + " ".join(argv if argv is not None else sys.argv[1:])
     with open(out, "w") as fh:
         fh.writelines(c + "\n" for c in comments)

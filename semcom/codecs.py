@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import io
 import struct
+import threading
 from functools import lru_cache
 
 import numpy as np
@@ -81,6 +82,7 @@ class ImageCodec:
     def __init__(self):
         self._encodes: dict = {}  # (digest, shape, quality, variant) -> (payload, psnr)
         self._sizes: dict = {}  # (digest, shape, variant) -> {quality: payload bytes}
+        self._lock = threading.Lock()  # the caches are shared by threads that fit different images
 
     # -- what subclasses provide ---------------------------------------------------------------
     def _file(self, image: np.ndarray, quality: int, variant: str) -> bytes:
@@ -121,16 +123,21 @@ class ImageCodec:
 
     def _cached(self, image: np.ndarray, digest: bytes, quality: int, variant: str) -> tuple[bytes, float]:
         key = (digest, image.shape, quality, variant)
-        if key not in self._encodes:
+        with self._lock:
+            hit = self._encodes.get(key)
+        if hit is not None:
+            return hit
+        s = self.setting(quality, variant)  # encode and decode outside the lock: the codecs release the GIL
+        payload = self.encode(image, s)
+        value = (payload, psnr_u8(self.decode(payload, *image.shape[:2], s), image))
+        with self._lock:
             if len(self._encodes) >= CACHE_SIZE:
                 d, sh, q, v = next(iter(self._encodes))
                 self._encodes.pop((d, sh, q, v))
                 self._sizes.get((d, sh, v), {}).pop(q, None)
-            s = self.setting(quality, variant)
-            payload = self.encode(image, s)
-            self._encodes[key] = (payload, psnr_u8(self.decode(payload, *image.shape[:2], s), image))
+            self._encodes[key] = value
             self._sizes.setdefault((digest, image.shape, variant), {})[quality] = len(payload)
-        return self._encodes[key]
+        return value
 
     def fit(self, image: np.ndarray, max_bytes: int) -> tuple[int, bytes] | None:
         """(setting, payload) of the highest quality that fits ``max_bytes``, of the variant that gives the
@@ -154,9 +161,12 @@ class ImageCodec:
         The qualities already encoded for this image bracket the answer; the next one tried is where the
         budget falls on the log-size line through the bracket (:meth:`_guess`) for the first
         ``GUESSES`` steps, then the middle (bisection), so the search is never much longer than one."""
-        known = self._sizes.setdefault((digest, image.shape, variant), {})
+        with self._lock:
+            sizes = self._sizes.setdefault((digest, image.shape, variant), {})
         found, steps = None, 0
         while True:
+            with self._lock:
+                known = dict(sizes)  # a snapshot: another thread may be adding to this image's sizes
             fitting = [q for q, n in known.items() if n <= max_bytes]
             lo = max(fitting) + 1 if fitting else QUALITIES.start
             hi = min((q for q, n in known.items() if n > max_bytes), default=QUALITIES.stop) - 1

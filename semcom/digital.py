@@ -26,6 +26,7 @@ and PSNR taken per picture and averaged weighted by its number of images.
 from __future__ import annotations
 
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,10 +56,12 @@ class DigitalSearch:
     :param ratio: channel uses per real pixel value (k / n), as the JSCC frame's.
     :param codecs: codec names; ``mcs``: MCS names (default: both NR tables).
     :param weights: per-image weights of the means (mosaic mode: images per mosaic).
+    :param workers: threads that run the codecs' quality searches (default: torch's thread count).
     """
 
-    def __init__(self, ratio: float, codecs, mcs=None, weights=None, progress=None):
+    def __init__(self, ratio: float, codecs, mcs=None, weights=None, progress=None, workers: int | None = None):
         self.ratio = float(ratio)
+        self.workers = workers or torch.get_num_threads()  # threads fitting codecs (their encoders release the GIL)
         self.codecs = list(codecs)
         self.grid = [parse_mcs(m) for m in mcs] if mcs else list(nr_grid())
         self.weights = weights
@@ -90,11 +93,11 @@ class DigitalSearch:
 
     def practical(self, snr_est_db: float, num_symbols: int):
         """Link adaptation (:func:`phy.digital.practical_mcs`, the estimate less the link's measured back-off,
-        :func:`phy.digital.link_backoff`) among the MCS the transport block chain can build for
-        ``num_symbols`` (a large TB at a rate in (1/4, 1/3) takes LDPC base graph 1, whose lowest rate is
+        :func:`phy.digital.link_backoff`, measured at the TB size nearest ``num_symbols``) among the MCS the
+        transport block chain can build for ``num_symbols`` (a large TB at a rate in (1/4, 1/3) takes LDPC base graph 1, whose lowest rate is
         1/3: Sionna does not repeat); only the chosen MCS's chain is built."""
         grid = list(self.grid)
-        snr_est_db -= link_backoff(self.link, snr_est_db)
+        snr_est_db -= link_backoff(self.link, snr_est_db, num_symbols)
         while True:
             m = practical_mcs(snr_est_db, grid)
             if self.chain(num_symbols, m) is not None or len(grid) == 1:
@@ -172,8 +175,8 @@ class DigitalSearch:
         for c in self.codecs:
             coded.setdefault((c, mcs.name), Outcome(np.zeros(len(images)), np.ones(len(images), bool),
                                                     [None] * len(images)))
-        fits = {(c, i): make_codec(c).fit_psnr(images[i], budget) if budget > 0 else None
-                for c in self.codecs for i in idx}
+        jobs = [(c, i) for c in self.codecs for i in idx]
+        fits = dict(zip(jobs, self._fit([(c, images[i], budget) for c, i in jobs])))
         if chain is None or all(f is None for f in fits.values()):
             for c in self.codecs:
                 for i in idx:
@@ -261,11 +264,22 @@ class DigitalSearch:
         fit = make_codec(codec).fit_psnr(image, budget)
         return -1.0 if fit is None else fit[2]
 
+    def _fit(self, jobs) -> list:
+        """``fit_psnr`` of each (codec name, image, byte budget), None where the budget is 0; on
+        ``workers`` threads."""
+        def one(job):
+            codec, image, budget = job
+            return make_codec(codec).fit_psnr(image, budget) if budget > 0 else None
+        if self.workers <= 1 or len(jobs) <= 1:
+            return [one(j) for j in jobs]
+        with ThreadPoolExecutor(self.workers) as pool:
+            return list(pool.map(one, jobs))
+
     def _capacity(self, codec, images, snr_db):
         c = make_codec(codec)
         psnr, out = np.zeros(len(images)), []
-        for i, im in enumerate(images):
-            fit = c.fit_psnr(im, self.capacity_budget(self.num_symbols(im), snr_db))
+        fits = self._fit([(codec, im, self.capacity_budget(self.num_symbols(im), snr_db)) for im in images])
+        for i, (im, fit) in enumerate(zip(images, fits)):
             rx = fallback_image(*im.shape[:2]) if fit is None else c.decode(fit[1], im.shape[0], im.shape[1], fit[0])
             psnr[i] = psnr_u8(rx, im)
             out.append(rx)

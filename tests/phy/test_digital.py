@@ -106,6 +106,22 @@ def test_link_backoff_is_interpolated_and_zero_where_unmeasured(monkeypatch, tmp
     assert digital.link_backoff(None, 15.0) == 0.0
 
 
+def test_link_backoff_takes_the_rows_of_the_nearest_tb_size(monkeypatch, tmp_path):
+    import phy.digital as digital
+
+    table = tmp_path / "backoff.csv"
+    key = "ofdm/tdl-a/2x2x1/svd/rapp/3"
+    table.write_text(f"link,snr_est_db,symbols,backoff_db\n{key},10,49152,0\n{key},20,49152,2\n"
+                     f"{key},10,196608,3\n{key},20,196608,5\n")
+    read = digital.measured_backoffs.__wrapped__
+    monkeypatch.setattr(digital, "measured_backoffs", lambda: read(table))
+    assert digital.link_backoff(key, 15.0, 40000) == pytest.approx(1.0)
+    assert digital.link_backoff(key, 15.0, 196608) == pytest.approx(4.0)
+    assert digital.link_backoff(key, 15.0, 98304) == pytest.approx(4.0)  # halfway on a log scale: the longer TB's
+    assert digital.link_backoff(key, 15.0, 512) == pytest.approx(1.0)
+    assert digital.link_backoff(key, 15.0) == pytest.approx(4.0)  # size unknown: the longest measured
+
+
 def test_early_stopping_decodes_as_the_full_decoder():
     """Each code block stops once its CRC holds: the same bits and (but for a block that passes its CRC
     early and would fail it at the last iteration) the same CRC results as 20 plain iterations."""

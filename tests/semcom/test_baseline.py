@@ -179,3 +179,20 @@ def test_mcs_skipping_keeps_the_genies_best(monkeypatch):
         assert fast["best-ldpc"]["psnr_db"] == full["best-ldpc"]["psnr_db"]
         assert fast["best-ldpc"]["mcs"] == full["best-ldpc"]["mcs"]
         assert fast["best-ldpc-practical"]["mcs"] == full["best-ldpc-practical"]["mcs"]
+
+
+def test_codec_searches_on_threads_give_the_serial_rows():
+    """The quality searches run on ``workers`` threads sharing each codec's cache: the same rows as one thread."""
+    pytest.importorskip("sionna.phy")
+    from semcom.codecs import make_codec
+    from semcom.digital import DigitalSearch
+
+    images = [np.asarray(im) for im in IMAGES[:6]]
+    rows = []
+    for workers in (1, 4):
+        for name in ("jpeg", "webp"):
+            make_codec(name)._encodes.clear(), make_codec(name)._sizes.clear()  # each run searches afresh
+        out = DigitalSearch(1 / 6, ["jpeg", "webp"], mcs=["nr64-mcs9", "nr64-mcs11"], workers=workers).run(
+            images, 8.0, AWGNChannel(), seed=1)
+        rows.append({k: (v["psnr_db"], v["bler"], v["mcs"]) for k, v in out.items()})
+    assert rows[0] == rows[1]
