@@ -127,18 +127,22 @@ def chunk_files() -> dict[int, Path]:
     return {k: v for k, v in files.items() if v.exists()}
 
 
-def combine_chunks(scheme: str, snrs) -> tuple[dict, int]:
-    """The image-weighted mean of ``scheme`` over the chunks that reached each SNR: ({snr: (PSNR, cell)},
-    images of the SNR with the fewest). Where every chunk's genie picked the same MCS the mean is exactly what one
-    run over those images gives (no other MCS can beat it on their union); where they differ it is an upper
-    bound of it, and the cell says so."""
-    cells, fewest = {}, CIFAR_TEST_IMAGES
+def combine_chunks(scheme: str, snrs, files: dict[int, Path] | None = None, weight=None,
+                   total: int = CIFAR_TEST_IMAGES, unit: str = "images") -> tuple[dict, int]:
+    """The weighted mean of ``scheme`` over the chunk CSVs ``files`` ({offset: CSV}; default the 8x8 mosaic
+    run's) that reached each SNR: ({snr: (PSNR, cell)}, images of the SNR with the fewest). ``weight(offset,
+    row)``: the images a chunk's row stands for (default: the mosaic run's images per chunk). Where every
+    chunk's genie picked the same MCS the mean is exactly what one run over those images gives (no other MCS
+    can beat it on their union); where they differ it is an upper bound of it, and the cell says so."""
+    files = chunk_files() if files is None else files
+    weight = weight or (lambda offset, row: min(CHUNK, CIFAR_TEST_IMAGES - offset))
+    cells, fewest = {}, total
     for snr in snrs:
         parts = []
-        for offset, path in chunk_files().items():
+        for offset, path in files.items():
             row = next((r for r in read_csv(path).values() if r["scheme"] == scheme and r["snr_db"] == snr), None)
             if row is not None:
-                parts.append((min(CHUNK, CIFAR_TEST_IMAGES - offset), row))
+                parts.append((weight(offset, row), row))
         images = sum(w for w, _ in parts)
         fewest = min(fewest, images)
         if not parts:
@@ -146,10 +150,44 @@ def combine_chunks(scheme: str, snrs) -> tuple[dict, int]:
             continue
         psnr = sum(w * r["psnr_db"] for w, r in parts) / images
         bler = sum(w * r["bler"] for w, r in parts) / images
-        mcs = sorted({r["mcs"].split("+")[-1] for _, r in parts})
-        what = mcs[0] if len(mcs) == 1 else "per-chunk genie, MCS " + "/".join(mcs) + ": an upper bound"
-        cells[snr] = (psnr, f"{psnr:.2f} ({what}, BLER {bler:.2f}; {images} images)")
+        mcs = sorted({r["mcs"].split("+")[-1] for _, r in parts if r.get("mcs")})
+        genie = "ldpc" in scheme and "practical" not in scheme
+        what = (mcs[0] if len(mcs) == 1 else "per-chunk genie, MCS " + "/".join(mcs) + ": an upper bound") \
+            if genie else "/".join(mcs)
+        what = f"{what}, BLER {bler:.2f}; " if what else ""
+        cells[snr] = (psnr, f"{psnr:.2f} ({what}{images} {unit})")
     return cells, fewest
+
+
+PHOTO_CHUNKS = "bsds500_chunks"  # digital_bsds500_<link>_o<K>.csv: bsds500/val by name, --offset K --limit 8
+PHOTO_SWEEP = ("python -m semcom --threads 1 sweep --baseline digital --link flat --channel awgn --snr 0,5,10,15,20 "
+               "--ratio 1/6 \\\n    --data ../shared/data/bsds500/val --offset K --limit 8 "
+               "--out benchmarks/results/bsds500_chunks/digital_bsds500_flat_oK.csv    # K = 0, 8, 16, ...")
+
+
+def photo_table(link: str = "flat") -> str | None:
+    """The digital rows on ``bsds500/val`` photos, run in chunks of photos (``--offset``), combined."""
+    files = {int(p.stem.rsplit("_o", 1)[1]): p
+             for p in sorted((RESULTS / PHOTO_CHUNKS).glob(f"digital_bsds500_{link}_o*.csv"))}
+    if not files:
+        return None
+    rows = [r for path in files.values() for r in read_csv(path).values()]
+    snrs = sorted({r["snr_db"] for r in rows})
+    schemes = [s for s in ORDER if any(r["scheme"] == s for r in rows)] + sorted(
+        {r["scheme"] for r in rows} - set(ORDER))
+    lines = ["# Digital baseline on BSDS500 validation photos, AWGN, ratio 1/6", "",
+             "Photos of `../shared/data/bsds500/val` in name order (481x321 and 321x481, as the photo models are "
+             "measured: `semcom eval --data ../shared/data/bsds500/val --limit 24`), each one transport block of "
+             "its JSCC frame's channel uses (481 x 321 x 3 / 6, about 77200); run in chunks of photos, each chunk's CSV in "
+             f"`{PHOTO_CHUNKS}/`, combined photo-weighted (the per-codec and `best-ldpc` genie rows exact where "
+             "every chunk picked the same MCS, otherwise an upper bound, as the cell says). Chunks: " +
+             ", ".join(f"--offset {k}" for k in files) + ".", "",
+             "| scheme | " + " | ".join(f"{s:g} dB" for s in snrs) + " |", "|---" * (len(snrs) + 1) + "|"]
+    for scheme in schemes:
+        cells, _ = combine_chunks(scheme, snrs, files, lambda offset, row: row["n_images"], total=500, unit="photos")
+        lines.append(f"| {scheme} | " + " | ".join("-" if cells[s] is None else cells[s][1] for s in snrs) + " |")
+    lines += ["", "Command (from the repository root):", "", "```", PHOTO_SWEEP, "```", ""]
+    return "\n".join(lines)
 
 
 def mosaic_table() -> str:
@@ -225,6 +263,10 @@ def main() -> None:
             print("wrote", path.with_suffix(".md"))
     (RESULTS / "digital_cifar_mosaic.md").write_text(mosaic_table())
     print("wrote", RESULTS / "digital_cifar_mosaic.md")
+    photos = photo_table("flat")
+    if photos:
+        (RESULTS / "digital_bsds500_flat.md").write_text(photos)
+        print("wrote", RESULTS / "digital_bsds500_flat.md")
 
 
 if __name__ == "__main__":

@@ -14,10 +14,12 @@
 #
 # Through the device tool (the checkout the session started in travels, 64 MiB at most;
 # `../shared` does not travel, a `shared/` folder inside the checkout does):
-#   1. here, once:  mkdir -p shared/data && cp -r ../shared/data/bsds500 shared/data/   (37 MB)
-#      and keep the travelling tree under 64 MiB (tracked files were ~70 MB on 2026-12-03 with the
-#      27 MB checkpoints/cnn-photo state: run from a checkout without it, or copy only
-#      bsds500/train and the first 24 photos of bsds500/val).
+#   1. here, once:  python scripts/stage_gpu_data.py
+#      copies the first 24 photos of ../shared/data/bsds500/val and as many of its train/ (by name) as
+#      keep the travelling tree under 62 MiB into shared/data/bsds500/ (git-ignored). The tracked tree
+#      is ~43 MB since the cnn-photo training state left it (2026-12-03), so about 250 of the 400
+#      training photos fit; stop background runs that write large untracked files first (a run folder
+#      outside runs/ travels too).
 #   2. run(command="bash scripts/gpu_train_photo.sh", timeout_s=600)
 #      The machine has no network: the script uses its python3 when that imports torch (the H200
 #      image has torch 2.11, numpy, pillow, pyyaml, tqdm, rich, matplotlib and torchmetrics, all

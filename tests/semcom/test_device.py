@@ -67,3 +67,27 @@ def test_evaluation_runs_on_the_device_with_the_cpus_noise(device):
     on_cpu = evaluate(model, images, [5.0])
     on_device = evaluate(model.to(device), images, [5.0], device=device)
     assert on_device[0]["psnr_db"] == pytest.approx(on_cpu[0]["psnr_db"], abs=1e-3)
+
+
+def test_stage_gpu_data_copies_validation_first_and_stays_under_the_budget(tmp_path):
+    """scripts/stage_gpu_data.py: the evaluation photos first, then training photos while the travelling
+    tree stays under the budget; a source without train/ and val/ is refused by name."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "stage_gpu_data.py"
+    spec = importlib.util.spec_from_file_location("stage_gpu_data", path)
+    stage = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(stage)
+    source = tmp_path / "bsds500"
+    for split in ("train", "val"):
+        (source / split).mkdir(parents=True)
+        for i in range(3):
+            (source / split / f"{i}.jpg").write_bytes(b"x" * 1000)
+    (source / "train" / "notes.txt").write_text("not a photo")
+    assert stage.travelling_bytes() > 0
+    val, train, used = stage.stage(source, tmp_path / "out", 2, 10_000 + 3500, used=10_000)
+    assert (val, train) == (2, 1) and used == 10_000 + 3000
+    assert sorted(p.name for p in (tmp_path / "out" / "val").iterdir()) == ["0.jpg", "1.jpg"]
+    with pytest.raises(SystemExit, match="train"):
+        stage.stage(tmp_path / "out" / "val", tmp_path / "x", 1, 10**6, used=0)
